@@ -1,0 +1,53 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`  (see README.md).
+SHELL := /bin/bash
+# Django 6 needs Python >= 3.12: use one if the machine has it, else the default python3
+# (which then gets the Django 5.2 LTS line; the code runs on both).
+BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The services the second test pass uses (pytest-django creates its own test_… database).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
+
+.PHONY: run test test-embedded test-services setup lint clean
+
+$(VENV)/.installed: pyproject.toml
+	$(BOOT_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Set up and run the service on the embedded default (SQLite + local memory) with the demo clinic.
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_clinic demo/clinic.yaml
+	$(PY) manage.py ensure_admin
+	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
+	@echo "Health:     http://$(HOST):$(PORT)/health"
+	@echo "Chat in a terminal:  $(PY) manage.py chat"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
+## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).
+test: setup lint test-embedded test-services
+
+test-embedded: setup
+	@echo "== tests on the embedded default (SQLite + local memory)"
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q -p no:cacheprovider
+
+test-services: setup
+	@echo "== tests on PostgreSQL + Redis ($(TEST_DATABASE_URL), $(TEST_REDIS_URL))"
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -q -p no:cacheprovider
+
+lint: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Clinic reference data: the clinic, specialties, insurances, doctors, exams, FAQ, templates."""

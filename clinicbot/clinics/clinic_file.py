@@ -1,0 +1,315 @@
+"""Reading and validating a clinic YAML file (format: shared eval README §1).
+
+Every problem is reported with the file, the line and what is wrong, and the whole file
+is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clinicbot.engine.types import WEEKDAY_KEYS, TimeRange
+
+from .hours import parse_range
+
+
+class ClinicFileError(Exception):
+    """The clinic file cannot be used; ``str()`` is "FILE:LINE: what is wrong"."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+class _Map(dict[str, Any]):
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _Seq(list[Any]):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings and sequences remember their (1-based) line."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        result[str(key)] = loader.construct_object(value_node, deep=True)
+        result.key_lines[str(key)] = value_node.start_mark.line + 1
+    return result
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
+    result = _Seq(loader.construct_object(n, deep=True) for n in node.value)
+    result.line = node.start_mark.line + 1
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+@dataclass
+class ClinicData:
+    name: str
+    phone: str = ""
+    whatsapp: str = ""
+    address: str = ""
+    timezone: str = "America/Sao_Paulo"
+    appointment_minutes: int = 30
+    handoff_url: str = ""
+    opening_hours: dict[str, list[str]] = field(default_factory=dict)
+    parking: str = ""
+
+
+@dataclass
+class DoctorData:
+    name: str
+    crm: str
+    specialties: list[str]
+    insurances: list[str]
+    price: Decimal
+    appointment_minutes: int | None
+    schedule: dict[int, list[TimeRange]]
+
+
+@dataclass
+class ExamData:
+    name: str
+    aliases: list[str]
+    price: Decimal | None
+    preparation: str
+
+
+@dataclass
+class ClinicFile:
+    """A validated clinic file."""
+
+    clinic: ClinicData
+    specialties: dict[str, list[str]]
+    insurances: dict[str, list[str]]
+    doctors: list[DoctorData]
+    exams: list[ExamData]
+    holidays: list[dt.date]
+    faq: list[tuple[str, str]]
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, line: int | None, message: str) -> ClinicFileError:
+        return ClinicFileError(self.path, line, message)
+
+    def line_of(self, container: Any, key: str | None = None) -> int | None:
+        if isinstance(container, _Map) and key is not None and key in container.key_lines:
+            return container.key_lines[key]
+        return getattr(container, "line", None) or None
+
+    def mapping(self, value: Any, where: str, line: int | None) -> _Map:
+        if not isinstance(value, _Map):
+            raise self.fail(line, f"{where} must be a mapping")
+        return value
+
+    def sequence(self, value: Any, where: str, line: int | None) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(line, f"{where} must be a list")
+        return value
+
+    def text(self, m: _Map, key: str, where: str, *, required: bool = False) -> str:
+        value = m.get(key)
+        if value is None or value == "":
+            if required:
+                raise self.fail(self.line_of(m), f"{where}: '{key}' is required")
+            return ""
+        if not isinstance(value, str | int | float):
+            raise self.fail(self.line_of(m, key), f"{where}: '{key}' must be text")
+        return str(value).strip()
+
+    def minutes(self, m: _Map, key: str, where: str) -> int | None:
+        value = m.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or not 5 <= value <= 480:
+            raise self.fail(
+                self.line_of(m, key), f"{where}: '{key}' must be a whole number of minutes (5-480)"
+            )
+        return value
+
+    def money(self, m: _Map, key: str, where: str, *, required: bool) -> Decimal | None:
+        value = m.get(key)
+        if value is None:
+            if required:
+                raise self.fail(self.line_of(m), f"{where}: '{key}' is required")
+            return None
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise self.fail(
+                self.line_of(m, key), f"{where}: '{key}' must be a number, got {value!r}"
+            ) from None
+        if amount < 0 or not amount.is_finite():
+            raise self.fail(self.line_of(m, key), f"{where}: '{key}' must be a positive amount")
+        return amount.quantize(Decimal("0.01"))
+
+    def names(self, m: _Map, key: str, where: str) -> list[str]:
+        values = self.sequence(m.get(key), f"{where}: '{key}'", self.line_of(m, key))
+        out = []
+        for v in values:
+            if not isinstance(v, str | int) or not str(v).strip():
+                raise self.fail(self.line_of(m, key), f"{where}: '{key}' must be a list of names")
+            out.append(str(v).strip())
+        return out
+
+    def week(self, value: Any, where: str, line: int | None) -> dict[int, list[TimeRange]]:
+        if value is None:
+            return {}
+        week = self.mapping(value, where, line)
+        out: dict[int, list[TimeRange]] = {}
+        for day, ranges in week.items():
+            if day not in WEEKDAY_KEYS:
+                raise self.fail(
+                    self.line_of(week, day),
+                    f"{where}: unknown weekday '{day}' (use {', '.join(WEEKDAY_KEYS)})",
+                )
+            parsed = []
+            for text in self.sequence(ranges, f"{where}.{day}", self.line_of(week, day)):
+                try:
+                    parsed.append(parse_range(text))
+                except ValueError as exc:
+                    raise self.fail(self.line_of(week, day), f"{where}.{day}: {exc}") from None
+            parsed.sort(key=lambda r: r.start)
+            for a, b in zip(parsed, parsed[1:], strict=False):
+                if b.start < a.end:
+                    raise self.fail(self.line_of(week, day), f"{where}.{day}: ranges overlap")
+            out[WEEKDAY_KEYS.index(day)] = parsed
+        return out
+
+
+def load_clinic_file(path: str | Path) -> ClinicFile:
+    """Parse and validate a clinic YAML file; raise :class:`ClinicFileError` on any problem."""
+    path = str(path)
+    r = _Reader(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            raw = yaml.load(fh, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except OSError as exc:
+        raise ClinicFileError(path, None, f"cannot read the file: {exc.strerror}") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ClinicFileError(path, line, f"invalid YAML: {exc.problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ClinicFileError(path, None, f"invalid YAML: {exc}") from None
+    root = r.mapping(raw, "the file", 1)
+
+    c = r.mapping(root.get("clinic"), "'clinic'", r.line_of(root, "clinic") or 1)
+    tz = r.text(c, "timezone", "clinic") or "America/Sao_Paulo"
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise r.fail(r.line_of(c, "timezone"), f"clinic: unknown timezone '{tz}'") from None
+    hours = r.week(c.get("opening_hours"), "clinic.opening_hours", r.line_of(c, "opening_hours"))
+    clinic = ClinicData(
+        name=r.text(c, "name", "clinic", required=True),
+        phone=r.text(c, "phone", "clinic"),
+        whatsapp=r.text(c, "whatsapp", "clinic"),
+        address=r.text(c, "address", "clinic"),
+        timezone=tz,
+        appointment_minutes=r.minutes(c, "appointment_minutes", "clinic") or 30,
+        handoff_url=r.text(c, "handoff_url", "clinic"),
+        opening_hours={
+            WEEKDAY_KEYS[wd]: [f"{x.start:%H:%M}-{x.end:%H:%M}" for x in ranges]
+            for wd, ranges in hours.items()
+        },
+        parking=r.text(c, "parking", "clinic"),
+    )
+
+    def named_list(key: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for item in r.sequence(root.get(key), f"'{key}'", r.line_of(root, key)):
+            m = r.mapping(item, f"{key} entry", getattr(item, "line", None) or r.line_of(root, key))
+            name = r.text(m, "name", key, required=True)
+            if name in out:
+                raise r.fail(r.line_of(m, "name"), f"{key}: '{name}' appears twice")
+            out[name] = r.names(m, "aliases", f"{key} '{name}'")
+        return out
+
+    specialties = named_list("specialties")
+    insurances = named_list("insurances")
+    if not specialties:
+        raise r.fail(r.line_of(root), "'specialties' must list at least one specialty")
+
+    doctors: list[DoctorData] = []
+    seen: set[str] = set()
+    for item in r.sequence(root.get("doctors"), "'doctors'", r.line_of(root, "doctors")):
+        m = r.mapping(item, "doctor entry", getattr(item, "line", None))
+        name = r.text(m, "name", "doctor", required=True)
+        where = f"doctor '{name}'"
+        if name in seen:
+            raise r.fail(r.line_of(m, "name"), f"{where} appears twice")
+        seen.add(name)
+        specs = r.names(m, "specialties", where)
+        if not specs:
+            raise r.fail(r.line_of(m), f"{where}: 'specialties' must list at least one specialty")
+        for s in specs:
+            if s not in specialties:
+                raise r.fail(r.line_of(m, "specialties"), f"{where}: unknown specialty '{s}'")
+        ins = r.names(m, "insurances", where)
+        for i in ins:
+            if i not in insurances:
+                raise r.fail(r.line_of(m, "insurances"), f"{where}: unknown insurance '{i}'")
+        doctors.append(
+            DoctorData(
+                name=name,
+                crm=r.text(m, "crm", where),
+                specialties=specs,
+                insurances=ins,
+                price=r.money(m, "price", where, required=False) or Decimal("0.00"),
+                appointment_minutes=r.minutes(m, "appointment_minutes", where),
+                schedule=r.week(m.get("schedule"), f"{where}: schedule", r.line_of(m, "schedule")),
+            )
+        )
+
+    exams: list[ExamData] = []
+    for item in r.sequence(root.get("exams"), "'exams'", r.line_of(root, "exams")):
+        m = r.mapping(item, "exam entry", getattr(item, "line", None))
+        name = r.text(m, "name", "exam", required=True)
+        exams.append(
+            ExamData(
+                name=name,
+                aliases=r.names(m, "aliases", f"exam '{name}'"),
+                price=r.money(m, "price", f"exam '{name}'", required=False),
+                preparation=r.text(m, "preparation", f"exam '{name}'"),
+            )
+        )
+
+    holidays: list[dt.date] = []
+    for value in r.sequence(root.get("holidays"), "'holidays'", r.line_of(root, "holidays")):
+        try:
+            holidays.append(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
+        except ValueError:
+            raise r.fail(
+                r.line_of(root, "holidays"), f"holidays: '{value}' is not a date YYYY-MM-DD"
+            ) from None
+
+    faq: list[tuple[str, str]] = []
+    for item in r.sequence(root.get("faq"), "'faq'", r.line_of(root, "faq")):
+        m = r.mapping(item, "faq entry", getattr(item, "line", None))
+        faq.append((r.text(m, "question", "faq", required=True), r.text(m, "answer", "faq", required=True)))
+
+    return ClinicFile(clinic, specialties, insurances, doctors, exams, holidays, faq)

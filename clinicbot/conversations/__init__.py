@@ -1,0 +1,1 @@
+"""Conversation sessions and messages, the session store and the turn pipeline."""

@@ -1,0 +1,45 @@
+"""Admin for conversations: the history is read-only, shown in order."""
+
+from django.contrib import admin
+
+from .models import ConversationMessage, ConversationSession
+
+
+class MessageInline(admin.TabularInline):
+    model = ConversationMessage
+    fields = ("timestamp", "direction", "content", "intent", "confidence", "delivery_status")
+    readonly_fields = fields
+    ordering = ("timestamp", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ConversationSession)
+class ConversationSessionAdmin(admin.ModelAdmin):
+    list_display = ("phone", "patient_name", "current_state", "handed_off", "last_activity")
+    list_filter = ("current_state", "handed_off", ("last_activity", admin.DateFieldListFilter))
+    search_fields = ("phone", "patient_name")
+    readonly_fields = ("phone", "created_at", "updated_at", "last_activity", "context")
+    inlines = [MessageInline]
+
+
+@admin.register(ConversationMessage)
+class ConversationMessageAdmin(admin.ModelAdmin):
+    list_display = ("timestamp", "session", "direction", "short_content", "intent", "delivery_status")
+    list_filter = ("direction", "intent", "delivery_status")
+    search_fields = ("session__phone", "content")
+    list_select_related = ("session",)
+
+    @admin.display(description="texto")
+    def short_content(self, obj: ConversationMessage) -> str:
+        return obj.content[:80]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # history is evidence: staff read it, never edit it
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,91 @@
+"""Conversations: one session per phone, its messages in time order."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SessionState(models.TextChoices):
+    """Dialogue states (the engine's policy owns the transitions)."""
+
+    IDLE = "idle", "livre"
+    COLLECTING = "collecting", "coletando dados"
+    CHOOSING_SLOT = "choosing_slot", "escolhendo horário"
+    CHOOSING_DOCTOR = "choosing_doctor", "escolhendo médico"
+    CONFIRMING = "confirming", "confirmando agendamento"
+    CONFIRMING_CANCEL = "confirming_cancel", "confirmando cancelamento"
+    CHOOSING_APPOINTMENT = "choosing_appointment", "escolhendo consulta"
+    RESCHEDULING = "rescheduling", "remarcando"
+    CONFIRMING_RESCHEDULE = "confirming_reschedule", "confirmando remarcação"
+    HANDOFF = "handoff", "com atendente"
+
+
+class ConversationSession(models.Model):
+    """The assistant's memory of one patient's conversation (one row per phone)."""
+
+    phone = models.CharField("telefone", max_length=32, unique=True, help_text="E.164, só dígitos")
+    patient_name = models.CharField("paciente", max_length=150, blank=True)
+    current_state = models.CharField(
+        "estado", max_length=32, choices=SessionState.choices, default=SessionState.IDLE
+    )
+    previous_state = models.CharField("estado anterior", max_length=32, blank=True)
+    selected_specialty = models.CharField("especialidade", max_length=100, blank=True)
+    selected_doctor = models.CharField("médico", max_length=150, blank=True)
+    selected_insurance = models.CharField("convênio", max_length=100, blank=True)
+    preferred_date = models.DateField("data desejada", null=True, blank=True)
+    preferred_time = models.TimeField("horário desejado", null=True, blank=True)
+    preferred_period = models.CharField("período", max_length=16, blank=True)
+    context = models.JSONField("contexto", default=dict, blank=True)
+    handed_off = models.BooleanField("com atendente", default=False, db_index=True)
+    created_at = models.DateTimeField("criada em", auto_now_add=True)
+    updated_at = models.DateTimeField("atualizada em", auto_now=True)
+    last_activity = models.DateTimeField("última atividade", db_index=True)
+
+    class Meta:
+        verbose_name = "conversa"
+        ordering = ["-last_activity"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.patient_name}".strip()
+
+
+class Direction(models.TextChoices):
+    USER = "user", "paciente"
+    BOT = "bot", "assistente"
+    STAFF = "staff", "atendente"
+    SYSTEM = "system", "sistema"
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", "recebida"
+    PENDING = "pending", "a enviar"
+    SENT = "sent", "enviada"
+    DELIVERED = "delivered", "entregue"
+    READ = "read", "lida"
+    FAILED = "failed", "falhou"
+
+
+class ConversationMessage(models.Model):
+    """One message of a conversation, inbound or outbound; history is append-only."""
+
+    session = models.ForeignKey(ConversationSession, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField("direção", max_length=8, choices=Direction.choices)
+    content = models.TextField("texto")
+    intent = models.CharField("intenção", max_length=40, blank=True)
+    confidence = models.FloatField("confiança", null=True, blank=True)
+    entities = models.JSONField("entidades", default=dict, blank=True)
+    gateway_message_id = models.CharField("id no gateway", max_length=200, null=True, blank=True, unique=True)
+    delivery_status = models.CharField(
+        "entrega", max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
+    )
+    processed_at = models.DateTimeField("processada em", null=True, blank=True)
+    timestamp = models.DateTimeField("data/hora", db_index=True)
+
+    class Meta:
+        verbose_name = "mensagem"
+        verbose_name_plural = "mensagens"
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["session", "timestamp", "id"], name="msg_session_time")]
+
+    def __str__(self) -> str:
+        return f"[{self.direction}] {self.content[:60]}"

@@ -1,0 +1,1 @@
+"""Small shared pieces: configuration parsing, phone numbers, errors, clock. Imports no other app."""

@@ -1,0 +1,45 @@
+"""Phone numbers, normalised once at the edge to E.164 digits (no "+")."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "BR"
+
+
+class InvalidPhone(ValueError):
+    """The text is not a phone number we can normalise."""
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return E.164 digits without "+": "+55 (11) 99999-0000" -> "5511999990000".
+
+    Numbers written without a country code are read as Brazilian. WhatsApp ids that are
+    not phone numbers (e.g. "@lid" ids) are kept as their digits.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("empty phone number")
+    local_part = text.split("@", 1)[0]
+    digits = re.sub(r"\D", "", local_part)
+    if not digits or len(digits) > 20:
+        raise InvalidPhone(f"not a phone number: {raw!r}")
+    candidate = "+" + digits if (local_part.startswith("+") or len(digits) >= 12) else local_part
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return digits
+    if not phonenumbers.is_possible_number(parsed):
+        return digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def display_phone(digits: str) -> str:
+    """Format stored digits for people: "551130000000" -> "+55 11 3000-0000"."""
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,1 @@
+"""Portuguese (pt-BR) natural-language understanding: text -> intent + entities."""

@@ -1,0 +1,272 @@
+"""The NLU entry point: one message (+ conversation state) -> intent, confidence, entities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..types import Catalog, ParseResult
+from . import intents as cue
+from .lexicon import Lexicon, Matches
+from .names import bare_name, introduced_name
+from .normalize import fold, normalize
+from .temporal import TemporalMatch, extract_choice_number, extract_temporal
+from .vocabulary import SPECIALTY_LIKE_SUFFIXES
+
+MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not a request)
+
+# States in which the assistant is waiting for something specific.
+BOOKING_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming", "rescheduling"})
+CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appointment"})
+CONFIRM_STATES = frozenset({"confirming", "confirming_cancel", "confirming_reschedule"})
+
+# Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
+_FILLER = frozenset(
+    [
+        "entao",
+        "mesmo",
+        "ta",
+        "bom",
+        "por",
+        "favor",
+        "pode",
+        "ser",
+        "isso",
+        "ai",
+        "que",
+        "e",
+        "eh",
+        "pra",
+        "gente",
+        "ja",
+        "agora",
+        "beleza",
+        "obrigado",
+        "obrigada",
+        "valeu",
+        "sim",
+        "claro",
+        "certo",
+        "ok",
+        "marcar",
+        "confirmar",
+        "confirma",
+        "confirmo",
+        "agendar",
+        "fechar",
+        "fechado",
+        "perfeito",
+        "otimo",
+        "show",
+        "tudo",
+    ]
+)
+_YES = re.compile(
+    r"^(?:sim|s|ss|sss|isso|exato|exatamente|certo|certinho|correto|confirm\w*|pode\b.*|fechado|fechou|"
+    r"combinado|beleza|ok|okay|okk|ta bom|ta otimo|otimo|perfeito|show|bora|claro|aham|uhum|yes|positivo|"
+    r"com certeza|quero sim|isso ai|tudo certo|ta certo|esta certo|ta|pronto|vamos|manda ver|demorou)\b"
+)
+_NO = re.compile(
+    r"^(?:nao|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum)\b"
+)
+_STRONG_BOOKING = re.compile(
+    r"\b(?:marc\w*|agend\w*|vaga|(?:tem|teria|ha) (?:algum |um )?horario|horario (?:livre|disponivel|vago)|"
+    r"encaixe|encaixar|consulta com|consegue (?:um|uma) (?:horario|consulta|vaga)|primeiro horario)\b"
+)
+_WEAK_BOOKING = re.compile(
+    r"\b(?:consulta|passar (?:num|no|na|com|em)|retorno|atendimento com|preciso (?:de )?(?:um|uma|o|a|ir)|"
+    r"quero (?:um|uma|ir|passar|ser)|queria (?:um|uma|ir|passar|ver)|check up|levar)\b"
+)
+_SPECIALTY_LIKE = re.compile(r"\b\w{3,}(?:" + "|".join(SPECIALTY_LIKE_SUFFIXES) + r")s?\b")
+
+
+@dataclass
+class _Reading:
+    text: str
+    temporal: TemporalMatch
+    matches: Matches
+    entities: dict[str, str]
+    choice: int | None
+
+
+class Understanding:
+    """NLU bound to one clinic snapshot (the lexicon is built once per snapshot)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.lexicon = Lexicon(catalog)
+        self._name_vocab = {
+            w
+            for key in ("specialty", "insurance", "exam")
+            for p, _ in self.lexicon.phrases[key]
+            for w in p.split()
+        }
+
+    def _not_name(self, word: str) -> bool:
+        return word in self._name_vocab
+
+    # ------------------------------------------------------------------ entities
+    def read(
+        self, raw: str, *, state: str, today: dt.date, now_time: dt.time | None, expect: str = ""
+    ) -> _Reading:
+        raw = raw[:MAX_TEXT]
+        text = normalize(raw)
+        temporal = extract_temporal(text, today, now_time=now_time)
+        entities: dict[str, str] = {}
+        skip = list(temporal.spans)
+
+        name = None
+        found = introduced_name(raw, self._not_name)
+        if found:
+            name = found[0]
+        else:
+            allow_single = expect == "name"
+            # Outside a booking a lower-case "fazem ressonancia" is not a name: there only
+            # capitalised words count.
+            waiting = expect == "name" or state in BOOKING_STATES
+            for clause in (0, -1):
+                candidate = bare_name(
+                    raw,
+                    self._not_name,
+                    allow_single=allow_single,
+                    clause=clause,
+                    capitalised=not waiting or clause != 0,
+                )
+                if candidate and not self._is_doctor_reference(candidate):
+                    name = candidate
+                    break
+        if name:
+            entities["patient_name"] = name
+            pos = text.find(normalize(name))
+            if pos >= 0:
+                skip.append((pos, pos + len(normalize(name))))
+
+        matches = self.lexicon.find(text, skip=skip)
+        for key in ("specialty", "doctor", "insurance", "exam"):
+            value = matches.first(key)
+            if value:
+                entities[key] = value
+        if temporal.date:
+            entities["date"] = temporal.date.isoformat()
+        if temporal.time:
+            entities["time"] = f"{temporal.time:%H:%M}"
+        if temporal.period:
+            entities["period"] = temporal.period
+        choice = extract_choice_number(text)
+        return _Reading(text, temporal, matches, entities, choice)
+
+    def _is_doctor_reference(self, candidate: str) -> bool:
+        words = normalize(candidate).split()
+        found = self.lexicon.find(" ".join(words))
+        return any(m.key == "doctor" for m in found.mentions) or bool(found.ambiguous_doctors)
+
+    # ------------------------------------------------------------------ intent
+    def detect(
+        self,
+        raw: str,
+        *,
+        state: str = "idle",
+        today: dt.date,
+        now_time: dt.time | None = None,
+        expect: str = "",
+    ) -> tuple[ParseResult, Matches]:
+        """Read one message in the given dialogue state; return the parse and raw matches."""
+        r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
+        intent, confidence = self._intent(r, state)
+        choice = r.choice if state in CHOICE_STATES or intent == "provide_info" else None
+        parse = ParseResult(
+            intent=intent,
+            confidence=confidence,
+            entities=r.entities,
+            choice=choice,
+            negated=frozenset(r.matches.negated),
+        )
+        return parse, r.matches
+
+    def _intent(self, r: _Reading, state: str) -> tuple[str, float]:
+        t = r.text
+        e = r.entities
+        booking_keys = {"specialty", "doctor", "date", "time", "period", "insurance", "patient_name"}
+        has_booking = bool(booking_keys & e.keys()) or bool(r.matches.ambiguous_doctors)
+        in_flow = state in BOOKING_STATES or state in CHOICE_STATES or state in CONFIRM_STATES
+        strong_booking = cue.has(_STRONG_BOOKING, t)
+
+        if not t:
+            return "out_of_scope", 0.3
+        if cue.has(cue.EMERGENCY, t):
+            return "emergency", 0.95
+        if cue.has(cue.HUMAN, t):
+            return "human_agent", 0.9
+        if cue.has(cue.CANCEL, t) and not re.search(r"\b(?:remarc|reagend)", t):
+            return "cancel_appointment", 0.9
+        if cue.has(cue.RESCHEDULE, t) and not (
+            state == "idle" and strong_booking and not re.search(r"\b(?:remarc|reagend|minha consulta)", t)
+        ):
+            return "reschedule_appointment", 0.85
+        if cue.has(cue.CHECK, t):
+            return "check_appointment", 0.85
+        if cue.has(cue.OFF_TOPIC, t) or (
+            cue.has(cue.OUT_OF_SCOPE_HINTS, t) and not has_booking and not strong_booking
+        ):
+            return "out_of_scope", 0.7
+        if state in CONFIRM_STATES and not has_booking and _YES.search(t) and not _NO.search(t):
+            return "confirm", 0.85
+        if cue.has(cue.PRICE, t):
+            return "ask_price", 0.85
+        if cue.has(cue.LOCATION, t) and not (strong_booking and "vaga" in t and "carro" not in t):
+            return "ask_location", 0.85
+        if "exam" in e or (cue.has(cue.EXAMS, t) and not strong_booking and not has_booking):
+            return "ask_exams", 0.8
+        if cue.has(cue.INSURANCE_Q, t) or (re.search(r"\batende(?:m)?\b", t) and "insurance" in e):
+            return "ask_insurance", 0.8
+        if cue.has(cue.HOURS, t) and "specialty" not in e and "doctor" not in e and not strong_booking:
+            return "ask_hours", 0.8
+        if strong_booking:
+            return "schedule_appointment", 0.9
+        about_doctors = "specialty" in e or "doctor" in e or re.search(r"medic|doutor|profission", t)
+        if cue.has(cue.DOCTORS_Q, t) and about_doctors and not ({"date", "time"} & e.keys()):
+            return "ask_doctors", 0.8
+        if cue.has(cue.SPECIALTIES_Q, t):
+            return "ask_specialties", 0.8
+        if re.search(r"\b(?:tem|tera|voces tem|atende|atendem)\b", t) and not (
+            {"date", "time", "period"} & e.keys()
+        ):
+            unknown_specialty = cue.has(_SPECIALTY_LIKE, t) and "specialty" not in e and "doctor" not in e
+            if unknown_specialty or ("specialty" in e and not in_flow and len(t.split()) <= 5):
+                return "ask_specialties", 0.7
+        if cue.has(_WEAK_BOOKING, t) and (has_booking or not in_flow):
+            if in_flow and not re.search(r"\bconsulta\b", t):
+                return "provide_info", 0.75
+            return "schedule_appointment", 0.75
+
+        yes = _YES.search(t) and all(w in _FILLER or _YES.fullmatch(w) for w in t.split())
+        no = _NO.search(t)
+        if has_booking or (r.choice is not None and state in CHOICE_STATES):
+            if (
+                state == "idle"
+                and ({"specialty", "doctor", "date", "time"} & e.keys())
+                and "patient_name" not in e
+            ):
+                return "schedule_appointment", 0.7
+            if no and not in_flow:
+                return "deny", 0.6
+            return "provide_info", 0.8
+        if no:
+            return "deny", 0.85
+        if yes:
+            return "confirm", 0.85
+        if cue.has(cue.THANKS, t):
+            return "thanks", 0.9
+        if cue.has(cue.GOODBYE, t):
+            return "goodbye", 0.9
+        if cue.has(cue.GREETING, t):
+            return "greeting", 0.9
+        if _YES.search(t) and state in CONFIRM_STATES:
+            return "confirm", 0.6
+        return "out_of_scope", 0.5
+
+
+def fold_equal(a: str, b: str) -> bool:
+    """Compare names without regard to case or accents."""
+    return fold(a) == fold(b)

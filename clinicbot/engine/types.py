@@ -1,0 +1,194 @@
+"""Value objects that cross the engine's boundary (frozen where they are shared)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+# ----------------------------------------------------------------------------- catalog
+@dataclass(frozen=True)
+class TimeRange:
+    """A range of clock times on one day, end exclusive."""
+
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class NamedItem:
+    """A specialty, insurance or exam: canonical name plus the other ways people say it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExamInfo(NamedItem):
+    price: Decimal | None = None
+    preparation: str = ""
+
+
+@dataclass(frozen=True)
+class DoctorInfo:
+    """A doctor as the engine sees one."""
+
+    id: int
+    name: str
+    specialties: tuple[str, ...]
+    insurances: tuple[str, ...]
+    price: Decimal
+    slot_minutes: int
+    schedule: dict[int, tuple[TimeRange, ...]]  # weekday (0 = Monday) -> ranges
+    crm: str = ""
+
+    @property
+    def bare_name(self) -> str:
+        """The name without its title: "Dra. Ana Souza" -> "Ana Souza"."""
+        parts = self.name.split()
+        if parts and parts[0].lower().rstrip(".") in {"dr", "dra", "doutor", "doutora"}:
+            parts = parts[1:]
+        return " ".join(parts)
+
+    @property
+    def is_female(self) -> bool:
+        return self.name.lower().startswith(("dra", "doutora"))
+
+
+@dataclass(frozen=True)
+class FaqItem:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    phone: str = ""
+    whatsapp: str = ""
+    address: str = ""
+    timezone: str = "America/Sao_Paulo"
+    appointment_minutes: int = 30
+    handoff_url: str = ""
+    opening_hours: dict[int, tuple[TimeRange, ...]] = field(default_factory=dict)
+    parking: str = ""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the engine knows about the clinic: a read-only snapshot."""
+
+    clinic: ClinicInfo
+    specialties: tuple[NamedItem, ...]
+    insurances: tuple[NamedItem, ...]
+    doctors: tuple[DoctorInfo, ...]
+    exams: tuple[ExamInfo, ...] = ()
+    holidays: frozenset[dt.date] = frozenset()
+    faq: tuple[FaqItem, ...] = ()
+    templates: dict[str, str] = field(default_factory=dict)  # staff overrides of reply wording
+
+    def doctor(self, name: str | None) -> DoctorInfo | None:
+        return next((d for d in self.doctors if d.name == name), None) if name else None
+
+    def doctors_of(self, specialty: str) -> list[DoctorInfo]:
+        return [d for d in self.doctors if specialty in d.specialties]
+
+    def exam(self, name: str | None) -> ExamInfo | None:
+        return next((e for e in self.exams if e.name == name), None) if name else None
+
+
+# ----------------------------------------------------------------------------- NLU
+@dataclass(frozen=True)
+class ParseResult:
+    """What the NLU read in one message."""
+
+    intent: str
+    confidence: float
+    entities: dict[str, str]
+    choice: int | None = None  # "2", "a segunda opção": an index into offered options
+    negated: frozenset[str] = frozenset()  # entity keys the patient explicitly rejected
+
+
+# ----------------------------------------------------------------------------- dialogue
+@dataclass
+class SessionState:
+    """The conversation memory the engine reads and updates (persisted by the store)."""
+
+    phone: str
+    state: str = "idle"
+    previous_state: str = ""
+    patient_name: str = ""
+    specialty: str = ""
+    doctor: str = ""
+    insurance: str = ""
+    date: str = ""  # ISO date
+    time: str = ""  # HH:MM
+    period: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    handed_off: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phone": self.phone,
+            "state": self.state,
+            "previous_state": self.previous_state,
+            "patient_name": self.patient_name,
+            "specialty": self.specialty,
+            "doctor": self.doctor,
+            "insurance": self.insurance,
+            "date": self.date,
+            "time": self.time,
+            "period": self.period,
+            "context": dict(self.context),
+            "handed_off": self.handed_off,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionState:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["context"] = dict(known.get("context") or {})
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class AppointmentInfo:
+    """An existing booking, as the engine sees it."""
+
+    id: int
+    patient_name: str
+    doctor: str
+    specialty: str
+    insurance: str
+    start: dt.datetime  # aware, any timezone
+    status: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of an interactive list (rendered numbered in plain text)."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the assistant."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """The outcome of one inbound message."""
+
+    replies: tuple[Reply, ...]
+    parse: ParseResult
+    state: SessionState
+    events: tuple[str, ...] = ()  # e.g. "booked", "cancelled", "handoff", "emergency"

@@ -1,0 +1,1 @@
+"""Operations: health, notifications, metrics tables, gateway call log, admin user."""

@@ -1,0 +1,34 @@
+"""Admin for operations tables (read-mostly)."""
+
+from django.contrib import admin
+
+from .models import DailyMetrics, GatewayCallLog, OutboundNotification
+
+
+@admin.register(OutboundNotification)
+class OutboundNotificationAdmin(admin.ModelAdmin):
+    list_display = ("scheduled_for", "type", "phone", "status", "attempts", "sent_at")
+    list_filter = ("status", "type")
+    search_fields = ("phone", "text")
+
+
+@admin.register(DailyMetrics)
+class DailyMetricsAdmin(admin.ModelAdmin):
+    list_display = (
+        "date",
+        "conversations",
+        "bookings",
+        "conversion_rate",
+        "handoffs",
+        "median_response_ms",
+        "llm_tokens",
+    )
+
+
+@admin.register(GatewayCallLog)
+class GatewayCallLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "gateway", "operation", "status_code", "ok", "duration_ms")
+    list_filter = ("gateway", "ok")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

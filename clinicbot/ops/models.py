@@ -1,0 +1,96 @@
+"""Operations tables: outbound notifications, daily metrics, gateway call log."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "pendente"
+    SENT = "sent", "enviada"
+    FAILED = "failed", "falhou"
+    CANCELLED = "cancelled", "cancelada"
+
+
+class NotificationType(models.TextChoices):
+    REMINDER = "reminder", "lembrete"
+    CANCELLATION = "cancellation", "cancelamento"
+    WAITLIST_OFFER = "waitlist_offer", "vaga da lista de espera"
+    STAFF = "staff", "aviso à equipe"
+
+
+class OutboundNotification(models.Model):
+    """A message the clinic sends on its own initiative (reminders, notices)."""
+
+    type = models.CharField("tipo", max_length=20, choices=NotificationType.choices)
+    phone = models.CharField("telefone", max_length=32, db_index=True)
+    text = models.TextField("texto")
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    scheduled_for = models.DateTimeField("enviar em", db_index=True)
+    sent_at = models.DateTimeField("enviada em", null=True, blank=True)
+    status = models.CharField(
+        "situação", max_length=12, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("tentativas", default=0)
+    error = models.TextField("erro", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "notificação"
+        verbose_name_plural = "notificações"
+        ordering = ["scheduled_for"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.phone} {self.scheduled_for:%d/%m %H:%M}"
+
+
+class DailyMetrics(models.Model):
+    """One day's roll-up of the assistant's activity."""
+
+    date = models.DateField("dia", unique=True)
+    conversations = models.PositiveIntegerField("conversas", default=0)
+    messages_in = models.PositiveIntegerField("mensagens recebidas", default=0)
+    messages_out = models.PositiveIntegerField("mensagens enviadas", default=0)
+    bookings = models.PositiveIntegerField("agendamentos", default=0)
+    cancellations = models.PositiveIntegerField("cancelamentos", default=0)
+    handoffs = models.PositiveIntegerField("transferências", default=0)
+    median_response_ms = models.FloatField("tempo de resposta mediano (ms)", null=True, blank=True)
+    llm_tokens = models.PositiveIntegerField("tokens de LLM", default=0)
+
+    class Meta:
+        verbose_name = "métricas do dia"
+        verbose_name_plural = "métricas diárias"
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y}"
+
+    @property
+    def conversion_rate(self) -> float:
+        return self.bookings / self.conversations if self.conversations else 0.0
+
+
+class GatewayCallLog(models.Model):
+    """Every outbound HTTP call to a gateway or integration, for auditing and debugging."""
+
+    gateway = models.CharField("gateway", max_length=40)
+    operation = models.CharField("operação", max_length=60)
+    status_code = models.PositiveSmallIntegerField("HTTP", null=True, blank=True)
+    ok = models.BooleanField("sucesso", default=False)
+    duration_ms = models.FloatField("duração (ms)", default=0)
+    error = models.TextField("erro", blank=True)
+    created_at = models.DateTimeField("quando", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "chamada a gateway"
+        verbose_name_plural = "chamadas a gateways"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.operation} {self.status_code}"

@@ -1,0 +1,1 @@
+"""Appointments, free slots and the booking services."""

@@ -1,0 +1,114 @@
+"""Settings, all from the environment (12-factor).
+
+With nothing set the service runs on the embedded default: a SQLite file under ./var/,
+Django's local-memory cache and tasks executed in-process. ``DATABASE_URL`` switches to
+PostgreSQL (psycopg 3, persistent connections) and ``REDIS_URL`` to Redis for the cache
+and the Celery broker. Every variable is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CLINICBOT_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+# A generated key is fine on the embedded default; production sets SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "clinicbot-embedded-default-key-change-me"
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "clinicbot.core",
+    "clinicbot.clinics",
+    "clinicbot.scheduling",
+    "clinicbot.conversations",
+    "clinicbot.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clinicbot.urls"
+WSGI_APPLICATION = "clinicbot.wsgi.application"
+ASGI_APPLICATION = "clinicbot.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+try:
+    DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR / "clinicbot.sqlite3")}
+    CACHES = {"default": cache_config(os.environ.get("REDIS_URL"))}
+except ConfigError as exc:  # one clear line, not a traceback
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "pt-br"
+TIME_ZONE = os.environ.get("CLINIC_TIMEZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True  # stored in UTC, shown in the clinic's timezone
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- the assistant ---------------------------------------------------------------------
+# Time-to-live of the cached clinic snapshot; staff edits invalidate it at once anyway.
+CLINIC_SNAPSHOT_TTL = env_int("CLINIC_SNAPSHOT_TTL", 3600)
+# Time-to-live of a cached conversation session (the database keeps it forever).
+SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 24 * 3600)
+# A conversation idle for longer than this starts over (its booking data is forgotten).
+SESSION_IDLE_RESET_MINUTES = env_int("SESSION_IDLE_RESET_MINUTES", 12 * 60)
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "clinicbot")
+
+# --- tasks -------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
+CELERY_RESULT_BACKEND = None
+# On the embedded default there is no broker: tasks run in-process.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("REDIS_URL"))
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
