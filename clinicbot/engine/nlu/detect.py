@@ -224,7 +224,7 @@ class Understanding:
             return "ask_hours", 0.8
         if strong_booking:
             return "schedule_appointment", 0.9
-        about_doctors = "specialty" in e or "doctor" in e or re.search(r"medic|doutor|profission", t)
+        about_doctors = "specialty" in e or "doctor" in e or re.search(r"\b(?:medic|doutor|profission)", t)
         if cue.has(cue.DOCTORS_Q, t) and about_doctors and not ({"date", "time"} & e.keys()):
             return "ask_doctors", 0.8
         if cue.has(cue.SPECIALTIES_Q, t):
