@@ -87,8 +87,8 @@ def build_catalog() -> Catalog:
         )
     return Catalog(
         clinic=info,
-        specialties=tuple(NamedItem(s.name, tuple(s.aliases or ())) for s in Specialty.objects.all()),
-        insurances=tuple(NamedItem(i.name, tuple(i.aliases or ())) for i in Insurance.objects.all()),
+        specialties=tuple(NamedItem(s.name, tuple(s.aliases or ()), s.id) for s in Specialty.objects.all()),
+        insurances=tuple(NamedItem(i.name, tuple(i.aliases or ()), i.id) for i in Insurance.objects.all()),
         doctors=tuple(doctors),
         exams=tuple(
             ExamInfo(e.name, tuple(e.aliases or ()), price=e.price, preparation=e.preparation)

@@ -26,6 +26,9 @@ class BookingRequest:
     insurance: str
     start: dt.datetime  # aware
     minutes: int
+    doctor_name: str = ""
+    specialty_id: int = 0  # from the catalog, so booking needs no lookups (0 = look up by name)
+    insurance_id: int = 0
 
 
 class BookingError(Exception):

@@ -25,6 +25,7 @@ class NamedItem:
 
     name: str
     aliases: tuple[str, ...] = ()
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,12 @@ class Catalog:
 
     def doctors_of(self, specialty: str) -> list[DoctorInfo]:
         return [d for d in self.doctors if specialty in d.specialties]
+
+    def specialty_id(self, name: str) -> int:
+        return next((s.id for s in self.specialties if s.name == name), 0)
+
+    def insurance_id(self, name: str) -> int:
+        return next((i.id for i in self.insurances if i.name == name), 0)
 
     def exam(self, name: str | None) -> ExamInfo | None:
         return next((e for e in self.exams if e.name == name), None) if name else None

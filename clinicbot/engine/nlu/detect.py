@@ -243,11 +243,7 @@ class Understanding:
         yes = _YES.search(t) and all(w in _FILLER or _YES.fullmatch(w) for w in t.split())
         no = _NO.search(t)
         if has_booking or (r.choice is not None and state in CHOICE_STATES):
-            if (
-                state == "idle"
-                and ({"specialty", "doctor", "date", "time"} & e.keys())
-                and "patient_name" not in e
-            ):
+            if state == "idle" and ({"specialty", "doctor", "date", "time"} & e.keys()):
                 return "schedule_appointment", 0.7
             if no and not in_flow:
                 return "deny", 0.6

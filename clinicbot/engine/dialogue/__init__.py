@@ -1,0 +1,1 @@
+"""The dialogue policy: an explicit state machine over the conversation state."""

@@ -1,0 +1,1 @@
+"""Default pt-BR reply templates and formatting helpers."""

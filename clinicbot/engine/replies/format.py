@@ -1,0 +1,62 @@
+"""How dates, times, money and lists are written to patients (pt-BR)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+WEEKDAYS = (
+    "segunda-feira",
+    "terça-feira",
+    "quarta-feira",
+    "quinta-feira",
+    "sexta-feira",
+    "sábado",
+    "domingo",
+)
+WEEKDAYS_SHORT = ("seg", "ter", "qua", "qui", "sex", "sáb", "dom")
+WEEKDAYS_PLURAL = (
+    "às segundas",
+    "às terças",
+    "às quartas",
+    "às quintas",
+    "às sextas",
+    "aos sábados",
+    "aos domingos",
+)
+
+
+def fmt_time(t: dt.time) -> str:
+    """14:00 (always HH:MM)."""
+    return f"{t:%H:%M}"
+
+
+def fmt_date(d: dt.date, *, weekday: bool = True) -> str:
+    """ "quarta-feira, 04/03" (DD/MM; the year is added when it is not the current one)."""
+    text = f"{d:%d/%m}"
+    return f"{WEEKDAYS[d.weekday()]}, {text}" if weekday else text
+
+
+def fmt_date_short(d: dt.date) -> str:
+    """ "qua 04/03"."""
+    return f"{WEEKDAYS_SHORT[d.weekday()]} {d:%d/%m}"
+
+
+def fmt_money(value: Decimal | float | int) -> str:
+    """R$ 1.350,00."""
+    text = f"{Decimal(value):,.2f}"
+    return "R$ " + text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def join_names(items: Iterable[str], last: str = "e") -> str:
+    """ "a, b e c"."""
+    names = list(items)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" {last} " + names[-1]
+
+
+def numbered(options: Sequence[str]) -> str:
+    """Numbered choices, one per line, so the patient can answer with the number."""
+    return "\n".join(f"{i}. {opt}" for i, opt in enumerate(options, 1))

@@ -1,0 +1,93 @@
+"""Booking services: the only code that writes appointments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+
+from clinicbot.clinics.models import Insurance, Specialty
+from clinicbot.engine.ports import BookingError, BookingRequest
+
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+
+# No 0/O/1/I/L: codes are read aloud over the phone.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_confirmation_code(length: int = 6) -> str:
+    """A short, human-friendly, random confirmation code."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+def appointment_book(
+    *, request: BookingRequest, session_id: int | None = None, rescheduled_from: Appointment | None = None
+) -> Appointment:
+    """Create an active appointment in a free slot.
+
+    The partial unique index is the final judge: two patients racing for one slot get
+    one booking and one :class:`BookingError`, never two rows.
+    """
+    specialty_id = (
+        request.specialty_id
+        or Specialty.objects.filter(name=request.specialty).values_list("id", flat=True).first()
+    )
+    insurance_id = (
+        request.insurance_id
+        or Insurance.objects.filter(name=request.insurance).values_list("id", flat=True).first()
+    )
+    if not specialty_id or not insurance_id:
+        raise BookingError(f"unknown specialty {request.specialty!r} or insurance {request.insurance!r}")
+    appt = Appointment(
+        patient_name=request.patient_name,
+        phone=request.phone,
+        session_id=session_id,
+        doctor_id=request.doctor_id,
+        specialty_id=specialty_id,
+        insurance_id=insurance_id,
+        start=request.start,
+        end=request.start + dt.timedelta(minutes=request.minutes),
+        status=AppointmentStatus.PENDING,
+        confirmation_code=new_confirmation_code(),
+        rescheduled_from=rescheduled_from,
+    )
+    # INSERT … ON CONFLICT DO NOTHING: a lost race (or, astronomically rarely, a repeated
+    # code) inserts nothing instead of aborting the surrounding transaction, so no
+    # savepoint is needed; reading the row back by its code tells which happened.
+    Appointment.objects.bulk_create([appt], ignore_conflicts=True)
+    appt.pk = (
+        Appointment.objects.filter(
+            confirmation_code=appt.confirmation_code, doctor_id=request.doctor_id, start=request.start
+        )
+        .values_list("id", flat=True)
+        .first()
+    )
+    if appt.pk is None:
+        raise BookingError("slot already taken")
+    appt._state.adding = False
+    return appt
+
+
+def appointment_cancel(*, appointment_id: int) -> Appointment:
+    """Cancel an active appointment (idempotent for an already cancelled one)."""
+    appt = Appointment.objects.select_related("doctor", "specialty", "insurance").get(id=appointment_id)
+    if appt.status in ACTIVE_STATUSES:
+        appt.status = AppointmentStatus.CANCELLED
+        appt.save(update_fields=["status", "updated_at"])
+    return appt
+
+
+def appointment_reschedule(
+    *, appointment_id: int, request: BookingRequest, session_id: int | None = None
+) -> Appointment:
+    """Move a booking atomically: the old one is cancelled only if the new one is made."""
+    with transaction.atomic():
+        old = Appointment.objects.select_for_update().get(id=appointment_id)
+        if old.status not in ACTIVE_STATUSES:
+            raise BookingError("appointment is no longer active")
+        old.status = AppointmentStatus.CANCELLED
+        old.save(update_fields=["status", "updated_at"])
+        return appointment_book(
+            request=request, session_id=session_id or old.session_id, rescheduled_from=old
+        )
