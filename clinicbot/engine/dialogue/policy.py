@@ -428,7 +428,8 @@ class Policy:
 
     # ------------------------------------------------------------------ booking: offering times
     def _offer(self, st: SessionState, turn: Turn, slots: list[Slot], text_key: str, **values: Any) -> None:
-        labels = [self._slot_label(s, st, slots) for s in slots]
+        day_named = text_key == "offer_times"  # that text already says which day
+        labels = [self._slot_label(s, st, slots, day_named) for s in slots]
         st.context["offered"] = [s.key for s in slots]
         text = turn.t(text_key, options=numbered(labels), **values)
         self._ask(
@@ -441,8 +442,8 @@ class Policy:
         )
 
     @staticmethod
-    def _slot_label(slot: Slot, st: SessionState, slots: list[Slot]) -> str:
-        same_day = len({s.date for s in slots}) == 1
+    def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool) -> str:
+        same_day = day_named and len({s.date for s in slots}) == 1
         same_doctor = len({s.doctor for s in slots}) == 1
         label = fmt_time(slot.time) if same_day else f"{fmt_date_short(slot.date)} às {fmt_time(slot.time)}"
         if not same_doctor or (not st.doctor or st.context.get("doctor_auto")):

@@ -75,6 +75,7 @@ def introduced_name(raw: str, known: Callable[[str], bool]) -> tuple[str, tuple[
     return None
 
 
+_TRAILING_PRESENTATION = frozenset({"aqui", "falando", "presente"})
 _RELATIVE = re.compile(
     r"\b(?:filh[oa]|mae|pai|marido|espos[oa]|mulher|net[oa]|irma|irmao|avo|sobrinh[oa]|entead[oa])\b"
 )
@@ -91,6 +92,9 @@ def bare_name(
     if not clauses:
         return None
     words = _WORD.findall(clauses[clause])
+    # "Joana Lins aqui", "Carlos falando": the name with a trailing presentation word.
+    while words and fold(words[-1]) in _TRAILING_PRESENTATION:
+        words.pop()
     if not words or len(words) > 6:
         return None
     name = _take_name(words, known)

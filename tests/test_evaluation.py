@@ -1,0 +1,78 @@
+"""The evaluation contract and the quality bar (scores asserted as thresholds)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from clinicbot.conversations.evaluation import EvaluationFileError, run_evaluation
+
+ROOT = Path(settings.BASE_DIR)
+SHARED = ROOT.parent / "shared" / "eval"
+OWN = ROOT / "tests" / "eval"
+
+
+@pytest.fixture
+def restore_cache_prefix():
+    prefix = cache.key_prefix
+    yield
+    cache.key_prefix = prefix
+
+
+def _evaluate(folder: Path, clinic: str, nlu: str, dialogues: str) -> dict:
+    if not (folder / clinic).exists():
+        pytest.skip(f"{folder / clinic} is not available")
+    return run_evaluation(clinic=str(folder / clinic), nlu=str(folder / nlu), dialogues=str(folder / dialogues))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_public_evaluation_meets_the_bar(restore_cache_prefix):
+    report = _evaluate(SHARED, "clinic_dev.yaml", "nlu_dev.yaml", "dialogues_dev.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.90, report["dialogues"]["failures"]
+    assert report["db_queries_per_turn"]["mean"] <= 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_own_evaluation_on_another_clinic_meets_the_bar(restore_cache_prefix):
+    report = _evaluate(OWN, "clinic_alt.yaml", "nlu_alt.yaml", "dialogues_alt.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.93, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.85, report["dialogues"]["failures"]
+
+
+@pytest.mark.django_db
+def test_unreadable_dialogue_file_names_file_and_line(tmp_path):
+    bad = tmp_path / "dialogues.yaml"
+    bad.write_text('now: "2026-03-02T09:00:00-03:00"\ndialogues:\n  - id: x\n    turns: [\n', encoding="utf-8")
+    with pytest.raises(EvaluationFileError, match=rf"{bad}:\d+"):
+        run_evaluation(clinic=str(OWN / "clinic_alt.yaml"), nlu=None, dialogues=str(bad))
+
+
+def test_evaluate_command_prints_json_and_exits_2_on_a_bad_file(tmp_path):
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text("clinic:\n  name: X\nspecialties:\n  - name: A\ndoctors:\n  - name: Dr. B\n    specialties: [Z]\n")
+    env = {"CLINICBOT_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    bad = subprocess.run(
+        [sys.executable, "manage.py", "evaluate", "--clinic", str(clinic), "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert bad.returncode == 2
+    assert f"{clinic}:7:" in bad.stderr and "unknown specialty" in bad.stderr
+    if not (OWN / "nlu_alt.yaml").exists():
+        pytest.skip("own evaluation set not available")
+    good = subprocess.run(
+        [sys.executable, "manage.py", "evaluate", "--clinic", str(OWN / "clinic_alt.yaml"), "--nlu", str(OWN / "nlu_alt.yaml"), "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert good.returncode == 0, good.stderr
+    report = json.loads(good.stdout)
+    assert set(report) >= {"nlu", "turns", "latency_ms", "db_queries_per_turn"}
+    assert set(report["nlu"]) == {"cases", "intent_accuracy", "entity_precision", "entity_recall", "entity_f1", "errors"}
