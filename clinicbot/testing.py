@@ -9,8 +9,8 @@ from django.conf import settings
 
 from clinicbot.clinics.services import clinic_import_file
 from clinicbot.clinics.snapshot import invalidate_snapshot
-from clinicbot.core.clock import FrozenClock
 from clinicbot.conversations.pipeline import InboundText, TurnOutcome, handle_inbound
+from clinicbot.core.clock import FrozenClock
 
 DEMO_CLINIC = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
 TEST_CLINIC = Path(settings.BASE_DIR) / "tests" / "eval" / "clinic_alt.yaml"

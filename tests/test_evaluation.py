@@ -28,7 +28,9 @@ def restore_cache_prefix():
 def _evaluate(folder: Path, clinic: str, nlu: str, dialogues: str) -> dict:
     if not (folder / clinic).exists():
         pytest.skip(f"{folder / clinic} is not available")
-    return run_evaluation(clinic=str(folder / clinic), nlu=str(folder / nlu), dialogues=str(folder / dialogues))
+    return run_evaluation(
+        clinic=str(folder / clinic), nlu=str(folder / nlu), dialogues=str(folder / dialogues)
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,28 +53,56 @@ def test_own_evaluation_on_another_clinic_meets_the_bar(restore_cache_prefix):
 @pytest.mark.django_db
 def test_unreadable_dialogue_file_names_file_and_line(tmp_path):
     bad = tmp_path / "dialogues.yaml"
-    bad.write_text('now: "2026-03-02T09:00:00-03:00"\ndialogues:\n  - id: x\n    turns: [\n', encoding="utf-8")
+    bad.write_text(
+        'now: "2026-03-02T09:00:00-03:00"\ndialogues:\n  - id: x\n    turns: [\n', encoding="utf-8"
+    )
     with pytest.raises(EvaluationFileError, match=rf"{bad}:\d+"):
         run_evaluation(clinic=str(OWN / "clinic_alt.yaml"), nlu=None, dialogues=str(bad))
 
 
 def test_evaluate_command_prints_json_and_exits_2_on_a_bad_file(tmp_path):
     clinic = tmp_path / "clinic.yaml"
-    clinic.write_text("clinic:\n  name: X\nspecialties:\n  - name: A\ndoctors:\n  - name: Dr. B\n    specialties: [Z]\n")
+    clinic.write_text(
+        "clinic:\n  name: X\nspecialties:\n  - name: A\ndoctors:\n  - name: Dr. B\n    specialties: [Z]\n"
+    )
     env = {"CLINICBOT_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     bad = subprocess.run(
         [sys.executable, "manage.py", "evaluate", "--clinic", str(clinic), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert bad.returncode == 2
     assert f"{clinic}:7:" in bad.stderr and "unknown specialty" in bad.stderr
     if not (OWN / "nlu_alt.yaml").exists():
         pytest.skip("own evaluation set not available")
     good = subprocess.run(
-        [sys.executable, "manage.py", "evaluate", "--clinic", str(OWN / "clinic_alt.yaml"), "--nlu", str(OWN / "nlu_alt.yaml"), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "evaluate",
+            "--clinic",
+            str(OWN / "clinic_alt.yaml"),
+            "--nlu",
+            str(OWN / "nlu_alt.yaml"),
+            "--json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert good.returncode == 0, good.stderr
     report = json.loads(good.stdout)
     assert set(report) >= {"nlu", "turns", "latency_ms", "db_queries_per_turn"}
-    assert set(report["nlu"]) == {"cases", "intent_accuracy", "entity_precision", "entity_recall", "entity_f1", "errors"}
+    assert set(report["nlu"]) == {
+        "cases",
+        "intent_accuracy",
+        "entity_precision",
+        "entity_recall",
+        "entity_f1",
+        "errors",
+    }

@@ -72,40 +72,39 @@ def nearest_free(
     *,
     limit: int = 3,
     period: str = "",
-    horizon_days: int = 30,
+    horizon_days: int = 14,
 ) -> list[Slot]:
-    """The free slots nearest to what the patient asked.
+    """The free slots nearest to what the patient asked, in chronological order.
 
-    The same day first, closest to the asked time; when that day has none, the next
-    days any of the doctors works, earliest first (closest to the asked time within a
-    day). ``period`` restricts the times to morning/afternoon/evening when given.
+    With a time: the free starts closest in time to the asked date and time (so the same
+    day comes first, then the neighbouring days the doctors work), never in the past.
+    Without one: the earliest free starts of the first day, from ``day`` on, that has
+    any (``period`` restricts them to morning/afternoon/evening).
     """
     doctors = list(doctors)
-    for offset in range(horizon_days + 1):
-        current = day + dt.timedelta(days=offset)
-        found = [
-            Slot(current, t, d.name)
-            for d in doctors
-            for t in free_starts(catalog, d, current, taken, now)
-            if in_period(t, period)
-        ]
-        if not found:
-            continue
-        if wanted is not None:
-            target = _minutes(wanted)
-            found.sort(key=lambda s: (abs(_minutes(s.time) - target), s.time, s.doctor))
-        else:
-            found.sort(key=lambda s: (s.time, s.doctor))
-        # One start per time (two doctors free at 10:00 count once) in the offer.
-        unique: list[Slot] = []
-        seen: set[dt.time] = set()
-        for slot in found:
-            if slot.time not in seen:
-                seen.add(slot.time)
-                unique.append(slot)
-        best = unique[:limit]
-        return sorted(best, key=lambda s: s.time)
-    return []
+    today = now.date()
+
+    def free_on(current: dt.date) -> list[Slot]:
+        found: dict[dt.time, Slot] = {}
+        for d in doctors:
+            for t in free_starts(catalog, d, current, taken, now):
+                if in_period(t, period) and t not in found:  # one entry per time, first doctor wins
+                    found[t] = Slot(current, t, d.name)
+        return list(found.values())
+
+    if wanted is None:
+        for offset in range(horizon_days * 2 + 1):
+            slots = free_on(day + dt.timedelta(days=offset))
+            if slots:
+                return sorted(slots)[:limit]
+        return []
+    asked = dt.datetime.combine(day, wanted)
+    pool: list[Slot] = []
+    first = max(today, day - dt.timedelta(days=horizon_days))
+    for offset in range((day + dt.timedelta(days=horizon_days) - first).days + 1):
+        pool += free_on(first + dt.timedelta(days=offset))
+    pool.sort(key=lambda s: (abs(dt.datetime.combine(s.date, s.time) - asked), s.date, s.time))
+    return sorted(pool[:limit])
 
 
 PERIOD_BOUNDS = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}

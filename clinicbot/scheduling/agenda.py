@@ -12,7 +12,7 @@ from . import services
 from .models import Appointment
 
 # How far ahead one availability query reads a doctor's agenda (one query per doctor per turn).
-_WINDOW_DAYS = 35
+_WINDOW_DAYS = 45
 
 
 def _info(appt: Appointment) -> AppointmentInfo:
@@ -42,7 +42,8 @@ class DatabaseAvailability:
 
     def taken_starts(self, doctor_id: int, day: dt.date) -> set[dt.time]:
         if self._window is None or not (self._window[0] <= day < self._window[1]):
-            start, end = day, day + dt.timedelta(days=_WINDOW_DAYS)
+            # The engine looks up to two weeks around the asked day for alternatives.
+            start, end = day - dt.timedelta(days=14), day + dt.timedelta(days=_WINDOW_DAYS)
             self._taken = {}
             rows = Appointment.objects.active().filter(
                 start__gte=dt.datetime.combine(start, dt.time.min, tzinfo=self.tz),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -269,11 +270,8 @@ class Policy:
                 st.doctor = doctor.name
                 st.context["doctor_auto"] = False
                 if st.specialty not in doctor.specialties:
-                    st.specialty = (
-                        e.get("specialty")
-                        if e.get("specialty") in doctor.specialties
-                        else doctor.specialties[0]
-                    )
+                    named = e.get("specialty", "")
+                    st.specialty = named if named in doctor.specialties else doctor.specialties[0]
             st.context.pop("doctor_options", None)
         elif "specialty" in e:
             if e["specialty"] != st.specialty:
@@ -773,12 +771,13 @@ class Policy:
         tz = zoneinfo.ZoneInfo(turn.catalog.clinic.timezone)
         e = parse.entities
         chosen = appts
-        for key, test in (
+        tests: tuple[tuple[str, Callable[[AppointmentInfo, str], bool]], ...] = (
             ("date", lambda a, v: a.start.astimezone(tz).date().isoformat() == v),
             ("time", lambda a, v: fmt_time(a.start.astimezone(tz).time()) == v),
             ("doctor", lambda a, v: a.doctor == v),
             ("specialty", lambda a, v: a.specialty == v),
-        ):
+        )
+        for key, test in tests:
             if key in e:
                 narrowed = [a for a in chosen if test(a, e[key])]
                 if narrowed:
@@ -865,8 +864,11 @@ class Policy:
     def _start_reschedule(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:
         appts = turn.bookings.active_for(st.phone)
         if not appts:
-            if st.state in FLOW_STATES:
-                # Nothing booked yet: "muda pra quinta" corrects the booking being made.
+            if st.state in FLOW_STATES or {"specialty", "doctor"} & parse.entities.keys():
+                # Nothing booked yet: "muda pra quinta" corrects the booking being made, and
+                # "dá pra passar com o dr X amanhã?" is a new booking.
+                if st.state not in FLOW_STATES:
+                    self._start_booking(st, turn)
                 self._merge(st, parse, Matches(), turn)
                 self._advance(st, turn)
             else:

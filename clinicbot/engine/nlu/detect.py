@@ -23,52 +23,19 @@ CONFIRM_STATES = frozenset({"confirming", "confirming_cancel", "confirming_resch
 
 # Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
 _FILLER = frozenset(
-    [
-        "entao",
-        "mesmo",
-        "ta",
-        "bom",
-        "por",
-        "favor",
-        "pode",
-        "ser",
-        "isso",
-        "ai",
-        "que",
-        "e",
-        "eh",
-        "pra",
-        "gente",
-        "ja",
-        "agora",
-        "beleza",
-        "obrigado",
-        "obrigada",
-        "valeu",
-        "sim",
-        "claro",
-        "certo",
-        "ok",
-        "marcar",
-        "confirmar",
-        "confirma",
-        "confirmo",
-        "agendar",
-        "fechar",
-        "fechado",
-        "perfeito",
-        "otimo",
-        "show",
-        "tudo",
-    ]
+    ["entao", "mesmo", "ta", "bom", "por", "favor", "pode", "ser", "isso", "ai", "que", "e", "eh", "pra", "gente", "ja", "agora", "beleza", "obrigado", "obrigada", "valeu", "sim", "claro", "certo", "ok", "marcar", "confirmar", "confirma", "confirmo", "agendar", "fechar", "fechado", "perfeito", "otimo", "show", "tudo", "uai", "so", "bah", "tche", "oxe", "oxente", "vixe", "ue", "opa", "ah", "hum", "eita"]
 )
 _YES = re.compile(
     r"^(?:sim|s|ss|sss|isso|exato|exatamente|certo|certinho|correto|confirm\w*|pode\b.*|fechado|fechou|"
     r"combinado|beleza|ok|okay|okk|ta bom|ta otimo|otimo|perfeito|show|bora|claro|aham|uhum|yes|positivo|"
     r"com certeza|quero sim|isso ai|tudo certo|ta certo|esta certo|ta|pronto|vamos|manda ver|demorou)\b"
 )
+_YES_WORDS = frozenset(
+    ["sim", "s", "ss", "isso", "exato", "exatamente", "certo", "certinho", "correto", "confirmo", "confirma", "confirmar", "pode", "ok", "okay", "claro", "fechado", "fechou", "beleza", "aham", "uhum", "bora", "combinado", "perfeito", "otimo", "show", "positivo", "yes"]
+)
 _NO = re.compile(
-    r"^(?:nao|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum)\b"
+    r"^(?:na+o+|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum|nunca)\b"
+    r"|\b(?:errad[oa]|incorret[oa]|nada a ver|nada disso|nao (?:e|eh) (?:isso|esse|essa))\b"
 )
 _STRONG_BOOKING = re.compile(
     r"\b(?:marc\w*|agend\w*|vaga|(?:tem|teria|ha) (?:algum |um )?horario|horario (?:livre|disponivel|vago)|"
@@ -159,7 +126,8 @@ class Understanding:
     def _is_doctor_reference(self, candidate: str) -> bool:
         words = normalize(candidate).split()
         found = self.lexicon.find(" ".join(words))
-        return any(m.key == "doctor" for m in found.mentions) or bool(found.ambiguous_doctors)
+        # Exact matches only: "Raimunda Silva" is a patient even if a Dra. Sílvia works here.
+        return any(m.key == "doctor" and m.exact for m in found.mentions) or bool(found.ambiguous_doctors)
 
     # ------------------------------------------------------------------ intent
     def detect(
@@ -240,7 +208,8 @@ class Understanding:
                 return "provide_info", 0.75
             return "schedule_appointment", 0.75
 
-        yes = _YES.search(t) and all(w in _FILLER or _YES.fullmatch(w) for w in t.split())
+        words = t.split()
+        yes = any(w in _YES_WORDS for w in words) and all(w in _FILLER or _YES.fullmatch(w) for w in words)
         no = _NO.search(t)
         if has_booking or (r.choice is not None and state in CHOICE_STATES):
             if state == "idle" and ({"specialty", "doctor", "date", "time"} & e.keys()):

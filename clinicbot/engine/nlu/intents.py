@@ -49,6 +49,11 @@ EMERGENCY = _rx(
     r"overdose|envenen\w*|intoxica\w*",
     r"engasg\w*",
     r"bateu a cabeca\b.*\b(?:vomit\w*|sonolent\w*|desacordad\w*)",
+    r"desacordad\w*|perdeu (?:a )?consciencia|nao (?:ta|esta) acordando",
+    r"(?:tomou|ingeriu|engoliu) (?:um monte|muit\w*|vari\w*|a cartela|uma cartela|todos os)\b.*\b(?:remedio|comprimido|pilula)\w*",
+    r"picad\w* de (?:escorpiao|cobra|aranha|abelha)|mordid\w* de cobra",
+    r"passando muito mal|muito mal .*(?:desmai|respir|peito)",
+    r"labios? (?:roxo|azul)\w*|ficando roxo",
     r"(?:me matar|suicid\w*|tirar (?:a )?minha (?:propria )?vida)",
     r"socorro",
     r"acidente grave|atropelad\w*|baleado|esfaquead\w*",
@@ -67,7 +72,11 @@ HUMAN = _rx(
     r"(?:me )?(?:passa|transfere|encaminha|transferir) (?:pra|para) (?:a |uma |um |o )?(?:recepcao|pessoa|atendente|humano|secretaria|alguem)",
     r"nao quero falar com (?:robo|maquina|bot)",
     r"humano",
-    r"recepcionista",
+    r"(?:quero|preciso de|prefiro) (?:falar com )?(?:uma |um )?(?:pessoa|atendente|humano|gente)",
+    r"(?:alguem|atendente|recepcao|voces) (?:da clinica )?(?:pode|podem|poderia) me (?:ligar|retornar|chamar)",
+    r"(?:me )?(?:liga|ligue|ligar|retorna|retornem) (?:pra mim|para mim)",
+    r"(?:chama|chame|chamar) (?:a |o )?(?:moca|menina|rapaz|moco|atendente|recepcao|secretaria|alguem|pessoa)",
+    r"falar com (?:a |o )?(?:moca|menina|rapaz|moco) da recepcao",
 )
 
 CANCEL = _rx(r"cancel\w*", r"desmarc\w*", r"nao vou (?:mais )?(?:poder )?(?:ir|comparecer)\b.*\bcancel\w*")
@@ -80,10 +89,15 @@ RESCHEDULE = _rx(
     r"(?:mudar|trocar|alterar) (?:o )?horario",
     r"adiantar|antecipar|adiar",
     r"outro (?:dia|horario)",
-    r"(?:posso|da pra|consigo|tem como) (?:mudar|trocar|passar)",
+    r"(?:posso|da pra|consigo|tem como) (?:mudar|trocar)",
 )
 
 CHECK = _rx(
+    r"(?:fiquei|ficou|esta|ta) (?:marcad\w*|agendad\w*)\b(?! (?:pra|para) (?:outro|outra))",
+    r"(?:qual|que) (?:horario|hora|dia|data) ficou",
+    r"(?:tenho|tem) (?:alguma coisa|algo|algum horario|alguma consulta|consulta) (?:agendad\w*|marcad\w*)",
+    r"continua (?:de pe|marcad\w*|confirmad\w*|agendad\w*)",
+    r"(?:ver|verificar|checar|conferir|confirmar) se (?:ficou|esta|ta|tem) (?:agendad\w*|marcad\w*|confirmad\w*)",
     r"(?:minha|a) consulta (?:ta|esta|ficou|e|foi|tá) (?:confirmad\w*|marcad\w*|agendad\w*|de pe|pra que|para que|que)",
     r"que (?:horas|dia) (?:e|eh|ficou|vai ser|sera) (?:a )?minha consulta",
     r"(?:quando|que horas|que dia) (?:e|eh|ficou|sera) (?:a )?minha consulta",
@@ -151,7 +165,7 @@ EXAMS = _rx(
 HOURS = _rx(
     r"horario de (?:funcionamento|atendimento)",
     r"(?:que|q) horas (?:voces )?(?:abre|abrem|fecha|fecham|comeca|comecam|funciona)",
-    r"(?:abre|abrem|fecha|fecham|funciona|funcionam|aberto|aberta|abertos)",
+    r"(?:abre|abrem|abrir|abrindo|fecha|fecham|fechar|funciona|funcionam|funcionar|aberto|aberta|abertos)",
     r"ate que horas",
     r"(?:voces |a clinica )?(?:atende|atendem) (?:a noite|de noite|sabado|domingo|feriado|de manha|a tarde|no sabado|no domingo)",
     r"expediente",
@@ -159,6 +173,7 @@ HOURS = _rx(
 
 LOCATION = _rx(
     r"endereco",
+    r"(?:ficam|fica|e|eh|estao|sao) onde",
     r"onde (?:fica|e|eh|voces ficam|esta|ficam)",
     r"localiza\w*",
     r"estaciona\w*",
@@ -169,6 +184,8 @@ LOCATION = _rx(
     r"(?:qual|que) (?:rua|cidade)",
     r"manda (?:a )?(?:localizacao|endereco|pin)",
     r"perto de (?:que|qual)",
+    r"(?:fica|e|eh|ficam) (?:perto|proximo|longe) d\w*",
+    r"(?:qual|que) (?:o )?ponto de referencia",
 )
 
 DOCTORS_Q = _rx(
@@ -179,20 +196,21 @@ DOCTORS_Q = _rx(
     r"quem atende",
     r"lista (?:dos|de) (?:medicos|doutores|profissionais)",
     r"(?:e|eh) de que (?:area|especialidade)",
-    r"(?:ainda )?atende (?:ai|aqui|na clinica|ainda)",
+    r"(?:ainda )?(?:atende|trabalha|esta atendendo) (?:ai|aqui|na clinica|ainda|com voces)",
     r"(?:mulher|homem|feminina|masculino)",
-    r"quais (?:os|as) \w+(?:istas|logos|iatras|atras)",
+    r"(?:quais|que) (?:os |as )?\w+(?:istas|logos|iatras|atras)\b",
     r"medicos (?:voces )?tem",
 )
 
 SPECIALTIES_Q = _rx(
     r"especialidade\w*",
+    r"(?:que|quais|qual) tipos? de (?:medico|especialista|consulta|atendimento|medicina)",
     r"(?:quais|que) (?:areas|area)",
     r"voces tem (?:quais|que) areas",
 )
 
 GREETING = _rx(
-    r"oi+",
+    r"oi+e?",
     r"ola",
     r"opa",
     r"eai|e ai",
@@ -202,7 +220,8 @@ GREETING = _rx(
 )
 
 GOODBYE = _rx(
-    r"tchau",
+    r"tchau\w*",
+    r"te mais|ate mais|inte|xau",
     r"ate (?:mais|logo|breve|amanha|a proxima|outra hora)",
     r"falou|flw",
     r"era so isso|so isso mesmo|e so isso",
@@ -210,7 +229,9 @@ GOODBYE = _rx(
     r"abracos?",
 )
 
-THANKS = _rx(r"obrigad\w*|brigad\w*|agradec\w*|valeu|grato|grata|thanks|obg")
+THANKS = _rx(
+    r"obrigad\w*|brigad\w*|agradec\w*|valeu|grato|grata|gratidao|thanks|obg|muito bom|ajudou (?:muito|demais)"
+)
 
 CONFIRM = _rx(
     r"sim|s|ss|sss|isso|isso mesmo|exato|exatamente|certo|certinho|correto|confirm\w*",
@@ -227,7 +248,10 @@ DENY = _rx(
 
 OUT_OF_SCOPE_HINTS = _rx(r"robo|piada|chover|chuva|remedio|futebol|politica|previsao do tempo")
 # Topics that stay off-topic even next to booking words ("vaga de emprego").
-OFF_TOPIC = _rx(r"emprego|curriculo|trabalhar (?:ai|na clinica)|vend\w*|compr\w*")
+OFF_TOPIC = _rx(
+    r"emprego|curriculo|trabalhar (?:ai|na clinica)|vend\w*|compr\w*",
+    r"vaga (?:de |pra |para )(?:emprego|trabalho|estagio|recepcionista|enfermeir\w*|secretari\w*|tecnic\w*|medic\w*)",
+)
 
 
 def has(pattern: re.Pattern[str], text: str) -> bool:

@@ -42,6 +42,12 @@ ABBREVIATIONS: dict[str, str] = {
     "vlw": "valeu",
     "flw": "falou",
     "qria": "queria",
+    "eae": "eai",
+    "dms": "demais",
+    "te": "te",
+    "xau": "tchau",
+    "brigado": "obrigado",
+    "brigada": "obrigada",
     "qro": "quero",
     "kero": "quero",
     "keria": "queria",
@@ -59,7 +65,7 @@ ABBREVIATIONS: dict[str, str] = {
 }
 
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\s:/,.?!\-]", re.UNICODE)
-_REPEATED_LETTERS = re.compile(r"([a-z])\1{2,}")
+_REPEATED_LETTERS = re.compile(r"([a-z])\1{2,}")  # "oiii", "diaaa", "kkkk"
 _SPACES = re.compile(r"\s+")
 
 
@@ -84,7 +90,7 @@ def normalize(text: str) -> str:
     text = fold(text)
     text = text.replace("º", "").replace("ª", "a")
     text = _EMOJI_OR_SYMBOL.sub(" ", text)
-    text = _REPEATED_LETTERS.sub(r"\1\1", text)
+    text = _REPEATED_LETTERS.sub(r"\1", text)
     # Keep ":" and "/" inside numbers (14:30, 20/05); elsewhere punctuation separates words.
     text = re.sub(r"(?<!\d)[:/]|[:/](?!\d)", " ", text)
     text = re.sub(r"[,.?!\-_]", " ", text)

@@ -59,14 +59,42 @@ def make_catalog() -> Catalog:
             NamedItem("Particular", ("sem plano",), 3),
         ),
         doctors=(
-            DoctorInfo(1, "Dr. Marcos Lins", ("Cardiologia",), ("Hapvida", "Particular"), Decimal("300"), 30,
-                       {1: (rng("08:00", "12:00"),), 3: (rng("14:00", "18:00"),)}),
-            DoctorInfo(2, "Dra. Tereza Cavalcanti", ("Cardiologia",), ("Sul América", "Particular"), Decimal("350"), 30,
-                       {2: (rng("08:00", "12:00"),)}),
-            DoctorInfo(3, "Dra. Ana Beatriz Farias", ("Pediatria",), ("Hapvida", "Sul América", "Particular"), Decimal("250"), 20,
-                       {1: (rng("13:00", "17:00"),), 4: (rng("08:00", "12:00"),)}),
-            DoctorInfo(4, "Dr. Marcos Queiroz", ("Neurologia",), ("Particular",), Decimal("400"), 40,
-                       {0: (rng("08:00", "12:00"),)}),
+            DoctorInfo(
+                1,
+                "Dr. Marcos Lins",
+                ("Cardiologia",),
+                ("Hapvida", "Particular"),
+                Decimal("300"),
+                30,
+                {1: (rng("08:00", "12:00"),), 3: (rng("14:00", "18:00"),)},
+            ),
+            DoctorInfo(
+                2,
+                "Dra. Tereza Cavalcanti",
+                ("Cardiologia",),
+                ("Sul América", "Particular"),
+                Decimal("350"),
+                30,
+                {2: (rng("08:00", "12:00"),)},
+            ),
+            DoctorInfo(
+                3,
+                "Dra. Ana Beatriz Farias",
+                ("Pediatria",),
+                ("Hapvida", "Sul América", "Particular"),
+                Decimal("250"),
+                20,
+                {1: (rng("13:00", "17:00"),), 4: (rng("08:00", "12:00"),)},
+            ),
+            DoctorInfo(
+                4,
+                "Dr. Marcos Queiroz",
+                ("Neurologia",),
+                ("Particular",),
+                Decimal("400"),
+                40,
+                {0: (rng("08:00", "12:00"),)},
+            ),
         ),
         exams=(ExamInfo("Eletrocardiograma", ("ecg",), price=Decimal("90"), preparation="Sem jejum."),),
         holidays=frozenset({dt.date(2027, 6, 3)}),
@@ -98,8 +126,16 @@ class FakeBookings:
             raise BookingError("taken")
         self.availability.taken.setdefault(key, set()).add(local.time())
         doctor = next(d for d in self.catalog.doctors if d.id == request.doctor_id)
-        appt = AppointmentInfo(next(self._ids), request.patient_name, doctor.name, request.specialty, request.insurance,
-                               request.start, "pending", f"C{len(self.rows) + 1:05d}")
+        appt = AppointmentInfo(
+            next(self._ids),
+            request.patient_name,
+            doctor.name,
+            request.specialty,
+            request.insurance,
+            request.start,
+            "pending",
+            f"C{len(self.rows) + 1:05d}",
+        )
         self.rows[appt.id] = appt
         return appt
 
@@ -108,8 +144,16 @@ class FakeBookings:
         local = appt.start.astimezone(TZ)
         doctor = next(d for d in self.catalog.doctors if d.name == appt.doctor)
         self.availability.taken[(doctor.id, local.date())].discard(local.time())
-        self.rows[appointment_id] = AppointmentInfo(appt.id, appt.patient_name, appt.doctor, appt.specialty,
-                                                    appt.insurance, appt.start, "cancelled", appt.code)
+        self.rows[appointment_id] = AppointmentInfo(
+            appt.id,
+            appt.patient_name,
+            appt.doctor,
+            appt.specialty,
+            appt.insurance,
+            appt.start,
+            "cancelled",
+            appt.code,
+        )
         return self.rows[appointment_id]
 
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:

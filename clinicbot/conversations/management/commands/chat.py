@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinicbot.clinics.models import Clinic
-from clinicbot.core.phones import InvalidPhone, normalize_phone
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
+from clinicbot.core.phones import InvalidPhone, normalize_phone
 
 DEMO_CLINIC = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
 
@@ -39,7 +39,9 @@ class Command(BaseCommand):
         interactive = sys.stdin.isatty()
         if interactive:
             clinic = Clinic.objects.first()
-            self.stdout.write(f"Conversa com o assistente da {clinic} (telefone {phone}). Ctrl-D para sair.\n")
+            self.stdout.write(
+                f"Conversa com o assistente da {clinic} (telefone {phone}). Ctrl-D para sair.\n"
+            )
         while True:
             try:
                 line = input("você> " if interactive else "")
