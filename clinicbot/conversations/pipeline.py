@@ -115,9 +115,10 @@ def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnO
                 direction=Direction.BOT,
                 content=reply.text,
                 delivery_status=DeliveryStatus.PENDING,
-                timestamp=now + dt.timedelta(microseconds=i + 1),
+                # Same instant as the turn: ties are ordered by id, i.e. insertion order.
+                timestamp=now,
             )
-            for i, reply in enumerate(result.replies)
+            for reply in result.replies
         ]
         created = ConversationMessage.objects.bulk_create(rows)
         session_save(stored=stored, now=now)
