@@ -26,6 +26,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_clinic demo/clinic.yaml
+	$(PY) manage.py sync_templates
 	$(PY) manage.py ensure_admin
 	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "Health:     http://$(HOST):$(PORT)/health"

@@ -56,9 +56,13 @@ def test_restart_mid_booking_loses_nothing():
 def test_taken_slot_offers_nearest_free_times_and_books_the_pick():
     doctor = Doctor.objects.get(name="Dr. Henrique Bastos")
     Appointment.objects.create(
-        patient_name="Outra Pessoa", phone="5519990000000", doctor=doctor,
-        specialty=Specialty.objects.get(name="Cardiologia"), insurance=Insurance.objects.get(name="Unimed"),
-        start=dt.datetime(2026, 5, 18, 9, 0, tzinfo=TZ), end=dt.datetime(2026, 5, 18, 9, 30, tzinfo=TZ),
+        patient_name="Outra Pessoa",
+        phone="5519990000000",
+        doctor=doctor,
+        specialty=Specialty.objects.get(name="Cardiologia"),
+        insurance=Insurance.objects.get(name="Unimed"),
+        start=dt.datetime(2026, 5, 18, 9, 0, tzinfo=TZ),
+        end=dt.datetime(2026, 5, 18, 9, 30, tzinfo=TZ),
         confirmation_code="TAKEN1",
     )
     p = Patient("5519990009002", NOW)
@@ -74,7 +78,9 @@ def test_every_message_and_reply_is_stored_in_order():
     p = Patient("5519990009003", NOW)
     p.says("oi")
     p.says("quais convenios vcs aceitam?")
-    messages = list(ConversationMessage.objects.filter(session__phone="5519990009003").order_by("timestamp", "id"))
+    messages = list(
+        ConversationMessage.objects.filter(session__phone="5519990009003").order_by("timestamp", "id")
+    )
     assert [m.direction for m in messages] == [Direction.USER, Direction.BOT, Direction.USER, Direction.BOT]
     assert messages[2].intent == "ask_insurance"
     assert "Cassi" in messages[3].content
@@ -113,4 +119,19 @@ def test_huge_and_odd_messages_get_a_polite_reply_and_are_stored():
     assert p.says("😀" * 5000)
     assert p.says("a" * 1_000_000)
     assert p.says("   ") is not None
-    assert ConversationMessage.objects.filter(session__phone="5519990009008", direction=Direction.USER).count() == 3
+    assert (
+        ConversationMessage.objects.filter(session__phone="5519990009008", direction=Direction.USER).count()
+        == 3
+    )
+
+
+def test_an_engine_bug_still_stores_the_message_and_answers_politely(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline._policy, "handle", broken)
+    p = Patient("5519990009009", NOW)
+    reply = p.says("oi, quero marcar")
+    assert "atendente" in reply
+    stored = ConversationMessage.objects.filter(session__phone="5519990009009")
+    assert [m.direction for m in stored] == [Direction.USER, Direction.BOT]

@@ -10,7 +10,17 @@ from django.db import transaction
 from django.db.models import Model
 
 from .clinic_file import ClinicFile, load_clinic_file
-from .models import Clinic, Doctor, Exam, FaqEntry, Holiday, Insurance, ScheduleRange, Specialty
+from .models import (
+    Clinic,
+    Doctor,
+    Exam,
+    FaqEntry,
+    Holiday,
+    Insurance,
+    MessageTemplate,
+    ScheduleRange,
+    Specialty,
+)
 
 
 def _save_if_changed(obj: Model, values: dict[str, Any], counts: Counter[str]) -> None:
@@ -125,3 +135,15 @@ def clinic_import(*, data: ClinicFile) -> Counter[str]:
 def clinic_import_file(*, path: str | Path) -> Counter[str]:
     """Validate the whole file first, then import it in one transaction."""
     return clinic_import(data=load_clinic_file(path))
+
+
+def message_templates_sync(*, defaults: dict[str, str]) -> int:
+    """Create a row for every reply key staff can reword (existing wording is kept)."""
+    existing = set(MessageTemplate.objects.values_list("key", flat=True))
+    missing = [
+        MessageTemplate(key=key, text=text, description=key.replace("_", " "))
+        for key, text in defaults.items()
+        if key not in existing and text
+    ]
+    MessageTemplate.objects.bulk_create(missing)
+    return len(missing)

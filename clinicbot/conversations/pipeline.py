@@ -20,7 +20,7 @@ from clinicbot.core.clock import SystemClock
 from clinicbot.engine.dialogue.policy import Policy, Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.ports import Clock
-from clinicbot.engine.types import Catalog, Reply, TurnResult
+from clinicbot.engine.types import Catalog, ParseResult, Reply, SessionState, TurnResult
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings
 
 from .models import ConversationMessage, DeliveryStatus, Direction
@@ -29,6 +29,10 @@ from .store import StoredSession, session_load, session_save
 logger = logging.getLogger(__name__)
 
 _policy = Policy()
+FALLBACK_REPLY = (
+    "Desculpe, tive um problema para entender sua mensagem agora. 🙏 Pode repetir de outro jeito? "
+    "Se preferir, digite *atendente* para falar com a nossa equipe."
+)
 _understanding: tuple[Catalog, Understanding] | None = None
 
 
@@ -93,7 +97,20 @@ def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnO
             bookings=DatabaseBookings(session_id=stored.id, now=now),
             now=now.astimezone(tz),
         )
-        result = _policy.handle(stored.state, message.text, turn)
+        before = SessionState.from_dict(stored.state.to_dict())
+        try:
+            result = _policy.handle(stored.state, message.text, turn)
+        except Exception:
+            # A bug in the engine must not lose the message or leave the patient without
+            # an answer: store both, keep the previous state, and log for the team.
+            logger.exception("engine failed on a message of session %s", stored.id)
+            stored.state = before
+            result = TurnResult(
+                (Reply(FALLBACK_REPLY),),
+                ParseResult("out_of_scope", 0.0, {}),
+                stored.state,
+                ("engine_error",),
+            )
         parse = result.parse
         rows = [
             ConversationMessage(

@@ -23,7 +23,56 @@ CONFIRM_STATES = frozenset({"confirming", "confirming_cancel", "confirming_resch
 
 # Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
 _FILLER = frozenset(
-    ["entao", "mesmo", "ta", "bom", "por", "favor", "pode", "ser", "isso", "ai", "que", "e", "eh", "pra", "gente", "ja", "agora", "beleza", "obrigado", "obrigada", "valeu", "sim", "claro", "certo", "ok", "marcar", "confirmar", "confirma", "confirmo", "agendar", "fechar", "fechado", "perfeito", "otimo", "show", "tudo", "uai", "so", "bah", "tche", "oxe", "oxente", "vixe", "ue", "opa", "ah", "hum", "eita"]
+    [
+        "entao",
+        "mesmo",
+        "ta",
+        "bom",
+        "por",
+        "favor",
+        "pode",
+        "ser",
+        "isso",
+        "ai",
+        "que",
+        "e",
+        "eh",
+        "pra",
+        "gente",
+        "ja",
+        "agora",
+        "beleza",
+        "obrigado",
+        "obrigada",
+        "valeu",
+        "sim",
+        "claro",
+        "certo",
+        "ok",
+        "marcar",
+        "confirmar",
+        "confirma",
+        "confirmo",
+        "agendar",
+        "fechar",
+        "fechado",
+        "perfeito",
+        "otimo",
+        "show",
+        "tudo",
+        "uai",
+        "so",
+        "bah",
+        "tche",
+        "oxe",
+        "oxente",
+        "vixe",
+        "ue",
+        "opa",
+        "ah",
+        "hum",
+        "eita",
+    ]
 )
 _YES = re.compile(
     r"^(?:sim|s|ss|sss|isso|exato|exatamente|certo|certinho|correto|confirm\w*|pode\b.*|fechado|fechou|"
@@ -31,7 +80,36 @@ _YES = re.compile(
     r"com certeza|quero sim|isso ai|tudo certo|ta certo|esta certo|ta|pronto|vamos|manda ver|demorou)\b"
 )
 _YES_WORDS = frozenset(
-    ["sim", "s", "ss", "isso", "exato", "exatamente", "certo", "certinho", "correto", "confirmo", "confirma", "confirmar", "pode", "ok", "okay", "claro", "fechado", "fechou", "beleza", "aham", "uhum", "bora", "combinado", "perfeito", "otimo", "show", "positivo", "yes"]
+    [
+        "sim",
+        "s",
+        "ss",
+        "isso",
+        "exato",
+        "exatamente",
+        "certo",
+        "certinho",
+        "correto",
+        "confirmo",
+        "confirma",
+        "confirmar",
+        "pode",
+        "ok",
+        "okay",
+        "claro",
+        "fechado",
+        "fechou",
+        "beleza",
+        "aham",
+        "uhum",
+        "bora",
+        "combinado",
+        "perfeito",
+        "otimo",
+        "show",
+        "positivo",
+        "yes",
+    ]
 )
 _NO = re.compile(
     r"^(?:na+o+|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum|nunca)\b"
