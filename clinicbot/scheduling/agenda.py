@@ -15,13 +15,15 @@ from .models import Appointment
 _WINDOW_DAYS = 45
 
 
-def _info(appt: Appointment) -> AppointmentInfo:
+def _info(appt: Appointment, *, names: tuple[str, str, str] | None = None) -> AppointmentInfo:
+    """The engine's view of an appointment; ``names`` (doctor, specialty, insurance) saves the joins."""
+    doctor, specialty, insurance = names or (appt.doctor.name, appt.specialty.name, appt.insurance.name)
     return AppointmentInfo(
         id=appt.id,
         patient_name=appt.patient_name,
-        doctor=appt.doctor.name,
-        specialty=appt.specialty.name,
-        insurance=appt.insurance.name,
+        doctor=doctor,
+        specialty=specialty,
+        insurance=insurance,
         start=appt.start,
         status=appt.status,
         code=appt.confirmation_code,
@@ -65,16 +67,7 @@ class DatabaseBookings:
 
     def book(self, request: BookingRequest) -> AppointmentInfo:
         appt = services.appointment_book(request=request, session_id=self.session_id)
-        return AppointmentInfo(
-            id=appt.id,
-            patient_name=appt.patient_name,
-            doctor=request.doctor_name,
-            specialty=request.specialty,
-            insurance=request.insurance,
-            start=appt.start,
-            status=appt.status,
-            code=appt.confirmation_code,
-        )
+        return _info(appt, names=(request.doctor_name, request.specialty, request.insurance))
 
     def cancel(self, appointment_id: int) -> AppointmentInfo:
         return _info(services.appointment_cancel(appointment_id=appointment_id))
