@@ -38,7 +38,9 @@ INSTALLED_APPS = [
     "clinicbot.scheduling",
     "clinicbot.conversations",
     "clinicbot.ops",
+    "clinicbot.whatsapp",
 ]
+
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -95,6 +97,32 @@ SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 24 * 3600)
 SESSION_IDLE_RESET_MINUTES = env_int("SESSION_IDLE_RESET_MINUTES", 12 * 60)
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "clinicbot")
 
+# --- WhatsApp ----------------------------------------------------------------------------
+# Which gateway answers the clinic's number: meta | evolution | zapi | simulator.
+WHATSAPP_GATEWAY = os.environ.get("WHATSAPP_GATEWAY", "simulator")
+META_APP_SECRET = os.environ.get("META_APP_SECRET", "")
+META_VERIFY_TOKEN = os.environ.get("META_VERIFY_TOKEN", "")
+META_ACCESS_TOKEN = os.environ.get("META_ACCESS_TOKEN", "")
+META_PHONE_NUMBER_ID = os.environ.get("META_PHONE_NUMBER_ID", "")
+META_API_BASE = os.environ.get("META_API_BASE", "https://graph.facebook.com")
+META_API_VERSION = os.environ.get("META_API_VERSION", "v21.0")
+EVOLUTION_BASE_URL = os.environ.get("EVOLUTION_BASE_URL", "")
+EVOLUTION_API_KEY = os.environ.get("EVOLUTION_API_KEY", "")
+EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
+EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
+EVOLUTION_JWT_SECRET = os.environ.get("EVOLUTION_JWT_SECRET", "")
+EVOLUTION_MAX_AGE_SECONDS = env_int("EVOLUTION_MAX_AGE_SECONDS", 600)
+ZAPI_BASE_URL = os.environ.get("ZAPI_BASE_URL", "https://api.z-api.io")
+ZAPI_INSTANCE_ID = os.environ.get("ZAPI_INSTANCE_ID", "")
+ZAPI_TOKEN = os.environ.get("ZAPI_TOKEN", "")
+ZAPI_CLIENT_TOKEN = os.environ.get("ZAPI_CLIENT_TOKEN", "")
+ZAPI_WEBHOOK_SECRET = os.environ.get("ZAPI_WEBHOOK_SECRET", "")
+# Largest webhook body accepted (Meta batches up to ~3 MB).
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
+# The web simulator (a chat page for trying the assistant) needs a staff login.
+SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", True)
+
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -103,6 +131,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.g
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "clinicbot")
+CELERY_BEAT_SCHEDULE = {
+    # Safety net: anything stored but not answered (a lost enqueue, a dead broker) is
+    # picked up again; processing is idempotent, so a double run does nothing.
+    "sweep-unprocessed": {"task": "clinicbot.whatsapp.tasks.sweep_unprocessed", "schedule": 60.0},
+}
 
 LOGGING = {
     "version": 1,

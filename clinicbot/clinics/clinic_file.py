@@ -35,6 +35,7 @@ class _Map(dict[str, Any]):
 
 class _Seq(list[Any]):
     line: int = 0
+    item_lines: list[int]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -55,6 +56,7 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
 def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
     result = _Seq(loader.construct_object(n, deep=True) for n in node.value)
     result.line = node.start_mark.line + 1
+    result.item_lines = [n.start_mark.line + 1 for n in node.value]
     return result
 
 
@@ -119,6 +121,18 @@ class _Reader:
             return container.key_lines[key]
         return getattr(container, "line", None) or None
 
+    def items(self, value: Any, where: str, line: int | None) -> list[tuple[Any, int | None]]:
+        """A list's items with the line of each one."""
+        seq = self.sequence(value, where, line)
+        lines = getattr(seq, "item_lines", None) or [line] * len(seq)
+        return list(zip(seq, lines, strict=False))
+
+    def name(self, m: _Map, where: str, limit: int) -> str:
+        text = self.text(m, "name", where, required=True)
+        if len(text) > limit:
+            raise self.fail(self.line_of(m, "name"), f"{where}: name longer than {limit} characters")
+        return text
+
     def mapping(self, value: Any, where: str, line: int | None) -> _Map:
         if not isinstance(value, _Map):
             raise self.fail(line, f"{where} must be a mapping")
@@ -163,7 +177,7 @@ class _Reader:
             raise self.fail(
                 self.line_of(m, key), f"{where}: '{key}' must be a number, got {value!r}"
             ) from None
-        if amount < 0 or not amount.is_finite():
+        if not amount.is_finite() or amount < 0:
             raise self.fail(self.line_of(m, key), f"{where}: '{key}' must be a positive amount")
         return amount.quantize(Decimal("0.01"))
 
@@ -201,6 +215,27 @@ class _Reader:
         return out
 
 
+def _line_of_value(path: str, exc: ValueError) -> int | None:
+    """Best effort: the first line holding an impossible ISO date, for PyYAML's bare errors."""
+    import re
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, text in enumerate(lines, 1):
+        for day in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", text):
+            try:
+                dt.date.fromisoformat(day)
+            except ValueError:
+                return number
+    return None
+
+
+# Longest names the database columns hold.
+MAX_LENGTHS = {"specialties": 100, "insurances": 100, "doctor": 150, "exam": 150, "faq": 300}
+
+
 def load_clinic_file(path: str | Path) -> ClinicFile:
     """Parse and validate a clinic YAML file; raise :class:`ClinicFileError` on any problem."""
     path = str(path)
@@ -213,6 +248,8 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ClinicFileError(path, line, f"invalid YAML: {exc.problem}") from None
+    except ValueError as exc:  # PyYAML's own constructors: an impossible date like 2026-04-31
+        raise ClinicFileError(path, _line_of_value(path, exc), f"invalid value: {exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ClinicFileError(path, None, f"invalid YAML: {exc}") from None
     root = r.mapping(raw, "the file", 1)
@@ -241,9 +278,9 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
 
     def named_list(key: str) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for item in r.sequence(root.get(key), f"'{key}'", r.line_of(root, key)):
-            m = r.mapping(item, f"{key} entry", getattr(item, "line", None) or r.line_of(root, key))
-            name = r.text(m, "name", key, required=True)
+        for item, line in r.items(root.get(key), f"'{key}'", r.line_of(root, key)):
+            m = r.mapping(item, f"{key} entry", line)
+            name = r.name(m, key, MAX_LENGTHS[key])
             if name in out:
                 raise r.fail(r.line_of(m, "name"), f"{key}: '{name}' appears twice")
             out[name] = r.names(m, "aliases", f"{key} '{name}'")
@@ -256,9 +293,9 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
 
     doctors: list[DoctorData] = []
     seen: set[str] = set()
-    for item in r.sequence(root.get("doctors"), "'doctors'", r.line_of(root, "doctors")):
-        m = r.mapping(item, "doctor entry", getattr(item, "line", None))
-        name = r.text(m, "name", "doctor", required=True)
+    for item, line in r.items(root.get("doctors"), "'doctors'", r.line_of(root, "doctors")):
+        m = r.mapping(item, "doctor entry", line)
+        name = r.name(m, "doctor", MAX_LENGTHS["doctor"])
         where = f"doctor '{name}'"
         if name in seen:
             raise r.fail(r.line_of(m, "name"), f"{where} appears twice")
@@ -286,9 +323,9 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
         )
 
     exams: list[ExamData] = []
-    for item in r.sequence(root.get("exams"), "'exams'", r.line_of(root, "exams")):
-        m = r.mapping(item, "exam entry", getattr(item, "line", None))
-        name = r.text(m, "name", "exam", required=True)
+    for item, line in r.items(root.get("exams"), "'exams'", r.line_of(root, "exams")):
+        m = r.mapping(item, "exam entry", line)
+        name = r.name(m, "exam", MAX_LENGTHS["exam"])
         exams.append(
             ExamData(
                 name=name,
@@ -308,8 +345,13 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
             ) from None
 
     faq: list[tuple[str, str]] = []
-    for item in r.sequence(root.get("faq"), "'faq'", r.line_of(root, "faq")):
-        m = r.mapping(item, "faq entry", getattr(item, "line", None))
-        faq.append((r.text(m, "question", "faq", required=True), r.text(m, "answer", "faq", required=True)))
+    for item, line in r.items(root.get("faq"), "'faq'", r.line_of(root, "faq")):
+        m = r.mapping(item, "faq entry", line)
+        question = r.text(m, "question", "faq", required=True)
+        if len(question) > MAX_LENGTHS["faq"]:
+            raise r.fail(
+                r.line_of(m, "question"), f"faq: question longer than {MAX_LENGTHS['faq']} characters"
+            )
+        faq.append((question, r.text(m, "answer", "faq", required=True)))
 
     return ClinicFile(clinic, specialties, insurances, doctors, exams, holidays, faq)

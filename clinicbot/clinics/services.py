@@ -46,12 +46,21 @@ def _upsert_named(
         obj = existing.get(name) or model(name=name)
         _save_if_changed(obj, {"aliases": aliases}, counts)
         existing[name] = obj
-    for name, obj in list(existing.items()):
-        if name not in items and not obj.doctors.exists() and not _referenced_by_appointments(obj):
+    return existing
+
+
+def _prune_named(
+    model: type[Specialty] | type[Insurance], keep: dict[str, list[str]], counts: Counter[str]
+) -> None:
+    """Delete rows the file no longer lists, unless something still points at them.
+
+    Runs after the doctors' links are updated, so a specialty dropped together with its
+    last doctor goes in the same import.
+    """
+    for obj in model.objects.exclude(name__in=list(keep)):
+        if not obj.doctors.exists() and not _referenced_by_appointments(obj):
             obj.delete()
             counts["deleted"] += 1
-            del existing[name]
-    return existing
 
 
 def _referenced_by_appointments(obj: Specialty | Insurance) -> bool:
@@ -99,6 +108,8 @@ def clinic_import(*, data: ClinicFile) -> Counter[str]:
                 ScheduleRange(doctor=doctor, weekday=wd, start=start, end=end) for wd, start, end in wanted
             )
             counts["updated"] += 1
+    _prune_named(Specialty, data.specialties, counts)
+    _prune_named(Insurance, data.insurances, counts)
     named = {d.name for d in data.doctors}
     deactivated = Doctor.objects.filter(active=True).exclude(name__in=named).update(active=False)
     counts["deactivated"] += deactivated

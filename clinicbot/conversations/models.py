@@ -23,7 +23,15 @@ class SessionState(models.TextChoices):
 class ConversationSession(models.Model):
     """The assistant's memory of one patient's conversation (one row per phone)."""
 
-    phone = models.CharField("telefone", max_length=32, unique=True, help_text="E.164, só dígitos")
+    phone = models.CharField(
+        "conversa",
+        max_length=64,
+        unique=True,
+        help_text="id do gateway: telefone E.164 só dígitos (ou id @lid)",
+    )
+    contact_phone = models.CharField("telefone informado", max_length=32, blank=True)
+    contact_name = models.CharField("nome no WhatsApp", max_length=150, blank=True)
+    gateway = models.CharField("gateway", max_length=20, blank=True)
     patient_name = models.CharField("paciente", max_length=150, blank=True)
     current_state = models.CharField(
         "estado", max_length=32, choices=SessionState.choices, default=SessionState.IDLE
@@ -59,6 +67,7 @@ class Direction(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     RECEIVED = "received", "recebida"
     PENDING = "pending", "a enviar"
+    SENDING = "sending", "enviando"
     SENT = "sent", "enviada"
     DELIVERED = "delivered", "entregue"
     READ = "read", "lida"
@@ -78,6 +87,9 @@ class ConversationMessage(models.Model):
     delivery_status = models.CharField(
         "entrega", max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.RECEIVED
     )
+    payload = models.JSONField("conteúdo interativo", default=dict, blank=True)
+    error = models.TextField("erro", blank=True)
+    attempts = models.PositiveSmallIntegerField("tentativas", default=0)
     processed_at = models.DateTimeField("processada em", null=True, blank=True)
     timestamp = models.DateTimeField("data/hora", db_index=True)
 
@@ -85,7 +97,18 @@ class ConversationMessage(models.Model):
         verbose_name = "mensagem"
         verbose_name_plural = "mensagens"
         ordering = ["timestamp", "id"]
-        indexes = [models.Index(fields=["session", "timestamp", "id"], name="msg_session_time")]
+        indexes = [
+            models.Index(fields=["session", "timestamp", "id"], name="msg_session_time"),
+            # The worker's "what is left to do" queries.
+            models.Index(
+                fields=["session", "id"],
+                name="msg_unprocessed",
+                condition=models.Q(direction="user", processed_at=None),
+            ),
+            models.Index(
+                fields=["session", "id"], name="msg_outbox", condition=models.Q(delivery_status="pending")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"[{self.direction}] {self.content[:60]}"

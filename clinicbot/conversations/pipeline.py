@@ -24,7 +24,7 @@ from clinicbot.engine.types import Catalog, ParseResult, Reply, SessionState, Tu
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings
 
 from .models import ConversationMessage, DeliveryStatus, Direction
-from .store import StoredSession, session_load, session_save
+from .store import StoredSession, session_load, session_load_locked, session_save
 
 logger = logging.getLogger(__name__)
 
@@ -81,62 +81,115 @@ def _maybe_expire(stored: StoredSession, now: dt.datetime) -> None:
         stored.state = type(st)(phone=st.phone, patient_name=name)
 
 
-def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnOutcome:
-    """Process one patient message end to end and return the stored replies."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    catalog = get_catalog()
+def _run_engine(stored: StoredSession, text: str, now: dt.datetime, catalog: Catalog) -> TurnResult:
+    """One engine turn with the database-backed ports; never raises."""
     tz = zoneinfo.ZoneInfo(catalog.clinic.timezone)
+    turn = Turn(
+        catalog=catalog,
+        understanding=understanding_for(catalog),
+        availability=DatabaseAvailability(catalog.clinic.timezone),
+        bookings=DatabaseBookings(session_id=stored.id, now=now),
+        now=now.astimezone(tz),
+    )
+    before = SessionState.from_dict(stored.state.to_dict())
+    try:
+        return _policy.handle(stored.state, text, turn)
+    except Exception:
+        # A bug in the engine must not lose the message or leave the patient without an
+        # answer: both are stored, the previous state is kept, and the team sees the log.
+        logger.exception("engine failed on a message of session %s", stored.id)
+        stored.state = before
+        return TurnResult(
+            (Reply(FALLBACK_REPLY),), ParseResult("out_of_scope", 0.0, {}), stored.state, ("engine_error",)
+        )
+
+
+def _bot_rows(
+    session_id: int, replies: tuple[Reply, ...], now: dt.datetime, status: str
+) -> list[ConversationMessage]:
+    return [
+        ConversationMessage(
+            session_id=session_id,
+            direction=Direction.BOT,
+            content=reply.text,
+            payload={"choices": [{"id": c.id, "title": c.title} for c in reply.choices]}
+            if reply.choices
+            else {},
+            delivery_status=status,
+            # Same instant as the turn: ties are ordered by id, i.e. insertion order.
+            timestamp=now,
+        )
+        for reply in replies
+    ]
+
+
+def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnOutcome:
+    """Process one message synchronously (terminal chat, simulator, evaluation).
+
+    The inbound message, the replies and the session are written in one transaction; the
+    caller shows the replies itself, so they are stored as already delivered.
+    """
+    now = (clock or SystemClock()).now()
+    catalog = get_catalog()
     with transaction.atomic():
         stored = session_load(phone=message.phone, now=now)
         _maybe_expire(stored, now)
-        turn = Turn(
-            catalog=catalog,
-            understanding=understanding_for(catalog),
-            availability=DatabaseAvailability(catalog.clinic.timezone),
-            bookings=DatabaseBookings(session_id=stored.id, now=now),
-            now=now.astimezone(tz),
-        )
-        before = SessionState.from_dict(stored.state.to_dict())
-        try:
-            result = _policy.handle(stored.state, message.text, turn)
-        except Exception:
-            # A bug in the engine must not lose the message or leave the patient without
-            # an answer: store both, keep the previous state, and log for the team.
-            logger.exception("engine failed on a message of session %s", stored.id)
-            stored.state = before
-            result = TurnResult(
-                (Reply(FALLBACK_REPLY),),
-                ParseResult("out_of_scope", 0.0, {}),
-                stored.state,
-                ("engine_error",),
-            )
+        result = _run_engine(stored, message.text, now, catalog)
         parse = result.parse
-        rows = [
-            ConversationMessage(
-                session_id=stored.id,
-                direction=Direction.USER,
-                content=message.text,
-                intent=parse.intent,
-                confidence=parse.confidence,
-                entities=parse.entities,
-                gateway_message_id=message.gateway_id,
-                delivery_status=DeliveryStatus.RECEIVED,
-                processed_at=now,
-                timestamp=message.timestamp or now,
-            )
-        ]
-        rows += [
-            ConversationMessage(
-                session_id=stored.id,
-                direction=Direction.BOT,
-                content=reply.text,
-                delivery_status=DeliveryStatus.PENDING,
-                # Same instant as the turn: ties are ordered by id, i.e. insertion order.
-                timestamp=now,
-            )
-            for reply in result.replies
-        ]
-        created = ConversationMessage.objects.bulk_create(rows)
+        inbound = ConversationMessage(
+            session_id=stored.id,
+            direction=Direction.USER,
+            content=message.text,
+            intent=parse.intent,
+            confidence=parse.confidence,
+            entities=parse.entities,
+            gateway_message_id=message.gateway_id,
+            delivery_status=DeliveryStatus.RECEIVED,
+            processed_at=now,
+            timestamp=message.timestamp or now,
+        )
+        created = ConversationMessage.objects.bulk_create(
+            [inbound, *_bot_rows(stored.id, result.replies, now, DeliveryStatus.SENT)]
+        )
         session_save(stored=stored, now=now)
     return TurnOutcome(result, stored.id, tuple(m.id for m in created[1:] if m.id is not None))
+
+
+def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]:
+    """Answer every stored, unprocessed inbound message of a session, in arrival order.
+
+    Used by the worker. The session row is locked (``SELECT … FOR UPDATE``) so two
+    workers never interleave one conversation; each message is claimed by setting
+    ``processed_at`` in the same transaction that stores its replies, so a crash rolls
+    both back and a retry answers it exactly once. The state is read from the locked row,
+    not the cache: a cache write of the previous turn may still be in flight. Returns the
+    ids of the replies to send.
+    """
+    now = (clock or SystemClock()).now()
+    catalog = get_catalog()
+    reply_ids: list[int] = []
+    with transaction.atomic():
+        stored = session_load_locked(session_id=session_id)
+        if stored is None:
+            return []
+        pending = list(
+            ConversationMessage.objects.filter(
+                session_id=session_id, direction=Direction.USER, processed_at=None
+            ).order_by("timestamp", "id")
+        )
+        if not pending:
+            return []
+        _maybe_expire(stored, now)
+        bot_rows: list[ConversationMessage] = []
+        for message in pending:
+            result = _run_engine(stored, message.content, now, catalog)
+            message.intent = result.parse.intent
+            message.confidence = result.parse.confidence
+            message.entities = result.parse.entities
+            message.processed_at = now
+            bot_rows += _bot_rows(session_id, result.replies, now, DeliveryStatus.PENDING)
+        ConversationMessage.objects.bulk_update(pending, ["intent", "confidence", "entities", "processed_at"])
+        created = ConversationMessage.objects.bulk_create(bot_rows)
+        reply_ids = [m.id for m in created if m.id is not None]
+        session_save(stored=stored, now=now)
+    return reply_ids

@@ -94,6 +94,14 @@ def session_load(*, phone: str, now: dt.datetime) -> StoredSession:
     return StoredSession(row.id, _to_state(row), None)
 
 
+def session_load_locked(*, session_id: int) -> StoredSession | None:
+    """Lock the session row for this transaction and read its state from it (worker path)."""
+    row = ConversationSession.objects.select_for_update().filter(id=session_id).first()
+    if row is None:
+        return None
+    return StoredSession(row.id, _to_state(row), row.last_activity)
+
+
 def session_save(*, stored: StoredSession, now: dt.datetime) -> None:
     """Write the state to the database now and to the cache once the transaction commits."""
     stored.last_activity = now

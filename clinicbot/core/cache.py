@@ -20,15 +20,35 @@ logger = logging.getLogger("clinicbot.cache")
 _BACKOFF_SECONDS = 5.0
 _down_until = 0.0
 _stats = {"hits": 0, "misses": 0, "errors": 0}
+# Keys whose write or delete failed while the cache was down. Their cached copies are now
+# stale, so they are deleted as soon as the cache answers again (before any other read).
+_dirty: set[str] = set()
+_MAX_DIRTY = 10_000
 
 
 def _available() -> bool:
     return time.monotonic() >= _down_until
 
 
-def _failed(op: str, key: str, exc: Exception) -> None:
+def _flush_dirty() -> bool:
+    """Delete stale keys left by failed writes; False if the cache is still unreachable."""
+    if not _dirty:
+        return True
+    keys = list(_dirty)
+    try:
+        cache.delete_many(keys)
+    except Exception as exc:
+        _failed("delete", keys[0], exc)
+        return False
+    _dirty.difference_update(keys)
+    return True
+
+
+def _failed(op: str, key: str, exc: Exception, *, stale: bool = False) -> None:
     global _down_until
     _stats["errors"] += 1
+    if stale and len(_dirty) < _MAX_DIRTY:
+        _dirty.add(key)
     if _available():
         logger.warning("cache %s failed for %s, using the database: %s", op, key.split(":")[0], exc)
     _down_until = time.monotonic() + _BACKOFF_SECONDS
@@ -36,7 +56,7 @@ def _failed(op: str, key: str, exc: Exception) -> None:
 
 def safe_get(key: str) -> Any | None:
     """Return the cached value, or None on a miss or when the cache is unreachable."""
-    if not _available():
+    if not _available() or not _flush_dirty():
         _stats["misses"] += 1
         return None
     try:
@@ -50,24 +70,26 @@ def safe_get(key: str) -> Any | None:
 
 def safe_set(key: str, value: Any, timeout: float | None) -> bool:
     """Store a value; return False (and log) if the cache is unreachable."""
-    if not _available():
+    if not _available() or not _flush_dirty():
+        _dirty.add(key)
         return False
     try:
         cache.set(key, value, timeout)
     except Exception as exc:
-        _failed("set", key, exc)
+        _failed("set", key, exc, stale=True)
         return False
     return True
 
 
 def safe_delete(key: str) -> bool:
     """Delete a key; return False (and log) if the cache is unreachable."""
-    if not _available():
+    if not _available() or not _flush_dirty():
+        _dirty.add(key)
         return False
     try:
         cache.delete(key)
     except Exception as exc:
-        _failed("delete", key, exc)
+        _failed("delete", key, exc, stale=True)
         return False
     return True
 

@@ -826,7 +826,7 @@ class Policy:
             turn.t("which_appointment", options=numbered(labels)),
             state="choosing_appointment",
             expect="appointment",
-            choices=tuple(Choice(str(a.id), label) for a, label in zip(chosen, labels, strict=True)),
+            choices=tuple(Choice(str(i), label) for i, label in enumerate(labels, 1)),
         )
 
     def _pick_appointment(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:

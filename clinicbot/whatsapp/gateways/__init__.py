@@ -1,0 +1,1 @@
+"""Gateway adapters behind one interface (see base.py)."""

@@ -1,0 +1,114 @@
+"""The one interface every WhatsApp gateway adapter implements.
+
+An adapter turns a webhook request into normalised inbound messages and delivery
+statuses, checks the request is authentic, and sends text / interactive choices /
+templates. It does no database work: the webhook view and the sender task do that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+class WebhookAuthError(Exception):
+    """The webhook request is not authentic (answered 401, logged without patient data)."""
+
+
+class WebhookPayloadError(Exception):
+    """The webhook body is malformed (answered 400)."""
+
+
+class GatewayError(Exception):
+    """A call to the gateway failed. ``permanent`` errors are not retried."""
+
+    def __init__(
+        self, message: str, *, permanent: bool, status_code: int | None = None, code: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.status_code = status_code
+        self.code = code
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What an adapter needs from an HTTP request (framework-free, easy to build in tests)."""
+
+    method: str
+    headers: Mapping[str, str]  # lower-cased header names
+    body: bytes
+    query: Mapping[str, str] = field(default_factory=dict)
+    path_secret: str = ""  # the secret part of the webhook URL (Z-API carries no auth header)
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One patient message, whichever gateway delivered it."""
+
+    gateway_id: str  # the gateway's message id (dedup key)
+    conversation_key: str  # the id the gateway uses for the chat (wa_id digits, JID user, @lid id)
+    phone: str  # the patient's phone in E.164 digits when known ("" for @lid-only chats)
+    text: str  # the text, or the title of the chosen button/list row; "" for unsupported types
+    kind: str  # "text" | "choice" | "media" | "unsupported"
+    timestamp: dt.datetime  # aware
+    contact_name: str = ""
+    choice_id: str = ""  # the id of the chosen button / list row
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """A delivery status of a message we sent."""
+
+    gateway_id: str
+    status: str  # "sent" | "delivered" | "read" | "failed"
+    timestamp: dt.datetime
+    error: str = ""
+
+
+@dataclass
+class ParsedWebhook:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    ignored: int = 0  # fromMe, groups, broadcasts, history replays, other events
+
+
+@dataclass(frozen=True)
+class OutboundChoice:
+    id: str
+    title: str
+    description: str = ""
+
+
+class Gateway(ABC):
+    """Base class of the gateway adapters."""
+
+    name: str = "base"
+
+    def handshake(self, request: WebhookRequest) -> str | None:
+        """Answer a GET verification handshake (Meta); None when the gateway has none or it fails."""
+        return None
+
+    @abstractmethod
+    def verify(self, request: WebhookRequest) -> None:
+        """Raise :class:`WebhookAuthError` unless the request really comes from the gateway."""
+
+    @abstractmethod
+    def parse(self, request: WebhookRequest) -> ParsedWebhook:
+        """Normalise the body; raise :class:`WebhookPayloadError` if it is malformed."""
+
+    @abstractmethod
+    def send_text(self, to: str, text: str) -> str:
+        """Send a text; return the gateway's message id; raise :class:`GatewayError`."""
+
+    @abstractmethod
+    def send_choices(
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+    ) -> str:
+        """Send interactive choices (reply buttons up to 3, a list up to 10, else numbered text)."""
+
+    def send_template(self, to: str, name: str, language: str, params: Sequence[str]) -> str:
+        """Send a pre-approved template (only Meta needs them; others send the text)."""
+        return self.send_text(to, " ".join(params))
