@@ -55,6 +55,34 @@ class Matches:
         return out
 
 
+class _Scan:
+    """One pass over a message: which characters are already explained, and what was found."""
+
+    def __init__(self, text: str, skip: Iterable[tuple[int, int]]) -> None:
+        self.text = text
+        self.result = Matches()
+        self._taken = [False] * len(text)
+        for a, b in skip:
+            self.claim(max(a, 0), min(b, len(text)))
+
+    def free(self, a: int, b: int) -> bool:
+        return not any(self._taken[a:b])
+
+    def claim(self, a: int, b: int) -> None:
+        for i in range(a, b):
+            self._taken[i] = True
+
+    def add(self, key: str, value: str, a: int, b: int, exact: bool = True) -> None:
+        """Record a mention, or a rejection when the patient negated it ("não quero neuro")."""
+        negated = _NEGATION.search(self.text[:a]) is not None
+        # "não tenho convênio" is itself a way of saying Particular, not a negation of it.
+        if negated and not (key == "insurance" and self.text[a:b].startswith(("nao", "sem"))):
+            self.result.negated.add(key)
+        else:
+            self.result.mentions.append(Mention(key, value, a, b, exact))
+        self.claim(a, b)
+
+
 def specialty_word_forms(name: str) -> set[str]:
     """Generated ways of naming a specialty's doctor: "cardiologia" -> "cardiologista", "cardiologo"."""
     base = normalize(name)
@@ -149,38 +177,18 @@ class Lexicon:
     # ------------------------------------------------------------------ matching
     def find(self, text: str, *, skip: Iterable[tuple[int, int]] = ()) -> Matches:
         """Find entities in normalised ``text``, ignoring the character spans in ``skip``."""
-        result = Matches()
-        taken = [False] * len(text)
-        for a, b in skip:
-            for i in range(max(a, 0), min(b, len(text))):
-                taken[i] = True
-
-        def free(a: int, b: int) -> bool:
-            return not any(taken[a:b])
-
-        def claim(a: int, b: int) -> None:
-            for i in range(a, b):
-                taken[i] = True
-
-        def add(key: str, value: str, a: int, b: int, exact: bool = True) -> None:
-            if _NEGATION.search(text[:a]) and not (
-                key == "insurance" and text[a:b].startswith(("nao", "sem"))
-            ):
-                result.negated.add(key)
-            else:
-                result.mentions.append(Mention(key, value, a, b, exact))
-            claim(a, b)
-
-        self._find_doctors(text, free, add, claim, result)
+        scan = _Scan(text, skip)
+        self._find_doctors(scan)
         for pattern, key, canonical in self._exact:
             for m in pattern.finditer(text):
-                if free(m.start(), m.end()):
-                    add(key, canonical, m.start(), m.end())
-        self._find_fuzzy(text, free, add)
-        result.mentions.sort(key=lambda m: m.start)
-        return result
+                if scan.free(m.start(), m.end()):
+                    scan.add(key, canonical, m.start(), m.end())
+        self._find_fuzzy(scan)
+        scan.result.mentions.sort(key=lambda m: m.start)
+        return scan.result
 
-    def _find_doctors(self, text: str, free, add, claim, result: Matches) -> None:  # type: ignore[no-untyped-def]
+    def _find_doctors(self, scan: _Scan) -> None:
+        text, free, add, result = scan.text, scan.free, scan.add, scan.result
         words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
         i = 0
         while i < len(words):
@@ -214,15 +222,16 @@ class Lexicon:
                     add("doctor", candidates[0], a, b)
                 else:
                     result.ambiguous_doctors = tuple(candidates)
-                    claim(a, b)
+                    scan.claim(a, b)
                 i = j + size
                 matched = True
                 break
             if not matched:
                 i += 1
 
-    def _find_fuzzy(self, text: str, free, add) -> None:  # type: ignore[no-untyped-def]
-        words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    def _find_fuzzy(self, scan: _Scan) -> None:
+        free, add = scan.free, scan.add
+        words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", scan.text)]
         for size in (3, 2, 1):
             for i in range(len(words) - size + 1):
                 chunk = words[i : i + size]
