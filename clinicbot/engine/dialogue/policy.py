@@ -663,7 +663,7 @@ class Policy:
             self._advance(st, turn, matches)
         elif parse.intent == "confirm":
             self._book(st, turn)
-        elif parse.intent == "deny":
+        elif parse.intent in {"deny", "reschedule_appointment"}:  # "não, quero mudar o horário"
             self._ask(st, turn, turn.t("ask_correction"), state="collecting", expect="correction")
         elif parse.intent in SOCIAL_INTENTS:
             self._social(st, parse, "", turn)

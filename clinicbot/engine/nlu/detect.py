@@ -123,6 +123,8 @@ _WEAK_BOOKING = re.compile(
     r"\b(?:consulta|passar (?:num|no|na|com|em)|retorno|atendimento com|preciso (?:de )?(?:um|uma|o|a|ir)|"
     r"quero (?:um|uma|ir|passar|ser)|queria (?:um|uma|ir|passar|ver)|check up|levar)\b"
 )
+# A question about something ("o que levo na consulta?") is not a booking request.
+_QUESTION = re.compile(r"^(?:o que|oque|como|por que|porque|qual|quais|quando|onde|quanto|quem)\b")
 _SPECIALTY_LIKE = re.compile(r"\b\w{3,}(?:" + "|".join(SPECIALTY_LIKE_SUFFIXES) + r")s?\b")
 
 
@@ -264,6 +266,8 @@ class Understanding:
             return "ask_location", 0.85
         if "exam" in e or (cue.has(cue.EXAMS, t) and not strong_booking and not has_booking):
             return "ask_exams", 0.8
+        if cue.has(cue.PAYMENT, t) and "insurance" not in e:
+            return "out_of_scope", 0.6  # how to pay: answered from the clinic's FAQ
         if cue.has(cue.INSURANCE_Q, t) or (re.search(r"\batende(?:m)?\b", t) and "insurance" in e):
             return "ask_insurance", 0.8
         if cue.has(cue.HOURS, t) and "specialty" not in e and "doctor" not in e and not strong_booking:
@@ -281,7 +285,11 @@ class Understanding:
             unknown_specialty = cue.has(_SPECIALTY_LIKE, t) and "specialty" not in e and "doctor" not in e
             if unknown_specialty or ("specialty" in e and not in_flow and len(t.split()) <= 5):
                 return "ask_specialties", 0.7
-        if cue.has(_WEAK_BOOKING, t) and (has_booking or not in_flow):
+        if (
+            cue.has(_WEAK_BOOKING, t)
+            and (has_booking or not in_flow)
+            and not (_QUESTION.match(t) and not has_booking)
+        ):
             if in_flow and not re.search(r"\bconsulta\b", t):
                 return "provide_info", 0.75
             return "schedule_appointment", 0.75
@@ -289,6 +297,9 @@ class Understanding:
         words = t.split()
         yes = any(w in _YES_WORDS for w in words) and all(w in _FILLER or _YES.fullmatch(w) for w in words)
         no = _NO.search(t)
+        social = cue.has(cue.GOODBYE, t) or cue.has(cue.THANKS, t)
+        if social and state == "idle" and not ({"specialty", "doctor", "time"} & e.keys()):
+            return ("goodbye" if cue.has(cue.GOODBYE, t) else "thanks"), 0.8
         if has_booking or (r.choice is not None and state in CHOICE_STATES):
             if state == "idle" and ({"specialty", "doctor", "date", "time"} & e.keys()):
                 return "schedule_appointment", 0.7

@@ -246,6 +246,10 @@ DENY = _rx(
     r"ta errado|esta errado|nao e isso|mudei de ideia|desisto|deixa pra la",
 )
 
+PAYMENT = _rx(
+    r"cartao|cartoes|pix|dinheiro|boleto|parcel\w*|debito|credito|forma de pagamento|formas de pagamento"
+)
+
 OUT_OF_SCOPE_HINTS = _rx(r"robo|piada|chover|chuva|remedio|futebol|politica|previsao do tempo")
 # Topics that stay off-topic even next to booking words ("vaga de emprego").
 OFF_TOPIC = _rx(

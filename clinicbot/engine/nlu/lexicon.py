@@ -55,6 +55,28 @@ class Matches:
         return out
 
 
+# Words of an insurance's name that say nothing on their own ("Saúde Caixa" -> "caixa").
+_GENERIC_PLAN_WORDS = frozenset(
+    {"saude", "plano", "planos", "seguro", "seguros", "assistencia", "medica", "medico", "servicos", "odonto"}
+)
+
+
+def _distinctive_words(names: list[str]) -> dict[str, set[str]]:
+    """Single words that identify one multi-word name among the others ("bradesco", "caixa")."""
+    words: dict[str, set[str]] = {
+        n: {w for w in normalize(n).split() if len(w) >= 4} - _GENERIC_PLAN_WORDS for n in names
+    }
+    counts: dict[str, int] = defaultdict(int)
+    for ws in words.values():
+        for w in ws:
+            counts[w] += 1
+    return {
+        n: {w for w in ws if counts[w] == 1 and w not in NOT_NAME_WORDS}
+        for n, ws in words.items()
+        if len(normalize(n).split()) > 1
+    }
+
+
 class _Scan:
     """One pass over a message: which characters are already explained, and what was found."""
 
@@ -113,8 +135,13 @@ class Lexicon:
             for phrase in {*specialty_word_forms(s.name), *(normalize(a) for a in s.aliases)}:
                 self.phrases["specialty"].append((phrase, s.name))
         private = next((i.name for i in catalog.insurances if normalize(i.name) == "particular"), None)
+        distinctive = _distinctive_words([i.name for i in catalog.insurances])
         for ins in catalog.insurances:
-            forms = {normalize(ins.name), *(normalize(a) for a in ins.aliases)}
+            forms = {
+                normalize(ins.name),
+                *(normalize(a) for a in ins.aliases),
+                *distinctive.get(ins.name, ()),
+            }
             if ins.name == private:
                 forms |= set(PRIVATE_PAY_PHRASES)
             for phrase in forms:

@@ -75,6 +75,7 @@ def introduced_name(raw: str, known: Callable[[str], bool]) -> tuple[str, tuple[
     return None
 
 
+_LEADING_FILLER = frozenset({"e", "eh", "ah", "o", "a", "sou", "nome"})
 _TRAILING_PRESENTATION = frozenset({"aqui", "falando", "presente"})
 _RELATIVE = re.compile(
     r"\b(?:filh[oa]|mae|pai|marido|espos[oa]|mulher|net[oa]|irma|irmao|avo|sobrinh[oa]|entead[oa])\b"
@@ -92,6 +93,9 @@ def bare_name(
     if not clauses:
         return None
     words = _WORD.findall(clauses[clause])
+    # "é Francisco", "ah, Maria": a leading filler word before the name.
+    while len(words) > 1 and fold(words[0]) in _LEADING_FILLER:
+        words.pop(0)
     # "Joana Lins aqui", "Carlos falando": the name with a trailing presentation word.
     while words and fold(words[-1]) in _TRAILING_PRESENTATION:
         words.pop()
