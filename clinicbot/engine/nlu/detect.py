@@ -180,7 +180,8 @@ class Understanding:
                     clause=clause,
                     capitalised=not waiting or clause != 0,
                 )
-                if candidate and not self._is_doctor_reference(candidate):
+                # Asked for the name, the answer is the patient's even if a doctor shares it.
+                if candidate and (expect == "name" or not self._is_doctor_reference(candidate)):
                     name = candidate
                     break
         if name:
@@ -204,10 +205,9 @@ class Understanding:
         return _Reading(text, temporal, matches, entities, choice)
 
     def _is_doctor_reference(self, candidate: str) -> bool:
+        """A bare "Rafael Mendes" names a doctor; "Marcia Lins Souza" is a patient who shares a surname."""
         words = normalize(candidate).split()
-        found = self.lexicon.find(" ".join(words))
-        # Exact matches only: "Raimunda Silva" is a patient even if a Dra. Sílvia works here.
-        return any(m.key == "doctor" and m.exact for m in found.mentions) or bool(found.ambiguous_doctors)
+        return bool(words) and all(self.lexicon.is_doctor_part(w) for w in words)
 
     # ------------------------------------------------------------------ intent
     def detect(

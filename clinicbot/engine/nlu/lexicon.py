@@ -287,6 +287,10 @@ class Lexicon:
                 key, canonical = self._fuzzy[choice]
                 add(key, canonical, a, b, False)
 
+    def is_doctor_part(self, word: str) -> bool:
+        """True when the word is part of some doctor's name ("rafael", "mendes")."""
+        return word in self._doctor_by_part
+
     def known_word(self, word: str) -> bool:
         """True when the word is part of some clinic name (specialty, insurance, exam, doctor)."""
         return word in self.vocabulary
