@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import path
 
 from clinicbot.ops import views as ops_views
+from clinicbot.whatsapp import simulator
+from clinicbot.whatsapp import views as whatsapp_views
 
 admin.site.site_header = "clinicbot — administração da clínica"
 admin.site.site_title = "clinicbot"
@@ -11,4 +13,8 @@ admin.site.site_title = "clinicbot"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", ops_views.health, name="health"),
+    path("webhooks/whatsapp/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook"),
+    path("webhooks/whatsapp/<str:secret>/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook-secret"),
+    path("simulator/", simulator.simulator_page, name="simulator"),
+    path("simulator/api/messages", simulator.simulator_send, name="simulator-send"),
 ]

@@ -1,0 +1,103 @@
+"""Sending stored replies through the gateway, in order, each at most once per claim."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+
+from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
+from clinicbot.ops.models import GatewayCallLog
+
+from .gateways.base import Gateway, GatewayError, OutboundChoice
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OutboxResult:
+    sent: int = 0
+    failed: int = 0
+    retry: bool = False  # a transient error stopped the batch: try again later
+
+
+def _claim(message_id: int) -> bool:
+    """pending -> sending, atomically: only one sender ever owns a message."""
+    return bool(
+        ConversationMessage.objects.filter(id=message_id, delivery_status=DeliveryStatus.PENDING).update(
+            delivery_status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _send(gateway: Gateway, message: ConversationMessage, to: str) -> str:
+    choices = (message.payload or {}).get("choices") or []
+    if choices:
+        return gateway.send_choices(
+            to, message.content, [OutboundChoice(c["id"], c["title"]) for c in choices]
+        )
+    return gateway.send_text(to, message.content)
+
+
+def outbox_send(*, gateway: Gateway, session_id: int) -> OutboxResult:
+    """Send the session's pending replies in order; stop at the first transient error.
+
+    A permanent error marks that message failed and goes on with the next one; a
+    transient one puts it back to pending and asks the caller to retry later, so the
+    patient never receives the replies of one turn out of order.
+    """
+    result = OutboxResult()
+    pending = list(
+        ConversationMessage.objects.filter(
+            session_id=session_id,
+            direction__in=[Direction.BOT, Direction.STAFF],
+            delivery_status=DeliveryStatus.PENDING,
+        )
+        .select_related("session")
+        .order_by("timestamp", "id")
+    )
+    for message in pending:
+        if not _claim(message.id):
+            continue  # another sender has it
+        to = message.session.phone
+        started = time.perf_counter()
+        status_code, error = None, ""
+        try:
+            gateway_id = _send(gateway, message, to)
+        except GatewayError as exc:
+            status_code, error = exc.status_code, str(exc)[:500]
+            with transaction.atomic():
+                if exc.permanent:
+                    ConversationMessage.objects.filter(id=message.id).update(
+                        delivery_status=DeliveryStatus.FAILED, error=error
+                    )
+                    result.failed += 1
+                else:
+                    ConversationMessage.objects.filter(id=message.id).update(
+                        delivery_status=DeliveryStatus.PENDING, error=error
+                    )
+                    result.retry = True
+                _log(gateway, status_code, False, started, error)
+            if result.retry:
+                break
+            continue
+        ConversationMessage.objects.filter(id=message.id).update(
+            delivery_status=DeliveryStatus.SENT, gateway_message_id=f"{gateway.name}:{gateway_id}", error=""
+        )
+        _log(gateway, 200, True, started, "")
+        result.sent += 1
+    return result
+
+
+def _log(gateway: Gateway, status_code: int | None, ok: bool, started: float, error: str) -> None:
+    GatewayCallLog.objects.create(
+        gateway=gateway.name,
+        operation="send",
+        status_code=status_code,
+        ok=ok,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        error=error,
+    )

@@ -1,0 +1,110 @@
+"""Webhook endpoints: authenticate, store durably, enqueue, answer fast.
+
+A request is acknowledged with 200 only after its messages are committed to the
+database; if the database is unreachable the answer is 503 so the gateway retries
+instead of losing the message. Nothing about the patient is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
+
+from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
+from .gateways.registry import GatewayConfigError, gateway_from_settings
+from .tasks import process_conversation
+
+logger = logging.getLogger("clinicbot.webhook")
+
+
+def _error(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"error": code, "detail": detail}, status=status)
+
+
+def current_gateway() -> Gateway:
+    return gateway_from_settings(settings)
+
+
+@csrf_exempt
+def whatsapp_webhook(request: HttpRequest, secret: str = "") -> HttpResponse:
+    """The gateway's callback URL (``/webhooks/whatsapp/`` or ``/webhooks/whatsapp/<secret>/``)."""
+    try:
+        gateway = current_gateway()
+    except GatewayConfigError as exc:
+        logger.error("webhook cannot be served: %s", exc)
+        return _error(503, "misconfigured", "the WhatsApp gateway is not configured")
+    try:
+        body = request.body if request.method == "POST" else b""
+    except RequestDataTooBig:
+        return _error(413, "payload_too_large", f"body over {settings.WEBHOOK_MAX_BYTES} bytes")
+    webhook = WebhookRequest(
+        method=request.method or "GET",
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        query=request.GET.dict(),
+        path_secret=secret,
+    )
+    if request.method == "GET":
+        challenge = gateway.handshake(webhook)
+        if challenge is None:
+            return _error(403, "verification_failed", "invalid verify token")
+        return HttpResponse(challenge, content_type="text/plain")
+    if request.method != "POST":
+        return _error(405, "method_not_allowed", "use POST")
+    try:
+        gateway.verify(webhook)
+    except WebhookAuthError as exc:
+        logger.warning("webhook rejected: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
+        return _error(401, "unauthorized", str(exc))
+    try:
+        parsed = gateway.parse(webhook)
+    except WebhookPayloadError as exc:
+        logger.warning("malformed webhook: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
+        return _error(400, "bad_payload", str(exc))
+    items = [
+        Incoming(
+            gateway=gateway.name,
+            gateway_id=m.gateway_id,
+            conversation_key=m.conversation_key,
+            phone=m.phone,
+            text=m.text,
+            kind=m.kind,
+            timestamp=m.timestamp,
+            contact_name=m.contact_name,
+            choice_id=m.choice_id,
+        )
+        for m in parsed.messages
+    ]
+    try:
+        session_ids = inbox_store(items=items, now=timezone.now())
+        statuses_apply(
+            gateway=gateway.name, updates=[(s.gateway_id, s.status, s.error) for s in parsed.statuses]
+        )
+    except DatabaseError:
+        logger.exception("webhook could not be stored; answering 503 so the gateway retries")
+        return _error(503, "unavailable", "storage unavailable, retry later")
+    for session_id in sorted(session_ids):
+        try:
+            process_conversation.delay(session_id)
+        except Exception:  # the broker is down: the sweeper picks the stored message up
+            logger.exception("could not enqueue processing; the sweeper will retry")
+    return JsonResponse(
+        {"ok": True, "messages": len(items), "statuses": len(parsed.statuses), "ignored": parsed.ignored}
+    )
+
+
+def parse_json_body(request: HttpRequest) -> dict[str, object]:
+    """Helper for small JSON endpoints: a dict, or ValueError."""
+    data = json.loads(request.body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    return data
