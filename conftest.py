@@ -27,3 +27,9 @@ def _clean_caches(request: pytest.FixtureRequest) -> None:
         cache.clear()
     snapshot.forget_process_memo()
     pipeline.forget_process_state()
+
+
+@pytest.fixture(autouse=True)
+def _no_debounce(settings) -> None:
+    """Tests answer each message at once (the production default waits 1.5 s for more)."""
+    settings.MESSAGE_DEBOUNCE_MS = 0

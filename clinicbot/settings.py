@@ -104,9 +104,9 @@ META_APP_SECRET = os.environ.get("META_APP_SECRET", "")
 META_VERIFY_TOKEN = os.environ.get("META_VERIFY_TOKEN", "")
 META_ACCESS_TOKEN = os.environ.get("META_ACCESS_TOKEN", "")
 META_PHONE_NUMBER_ID = os.environ.get("META_PHONE_NUMBER_ID", "")
-META_API_BASE = os.environ.get("META_API_BASE", "https://graph.facebook.com")
-META_API_VERSION = os.environ.get("META_API_VERSION", "v21.0")
-EVOLUTION_BASE_URL = os.environ.get("EVOLUTION_BASE_URL", "")
+META_GRAPH_URL = os.environ.get("META_GRAPH_URL", "https://graph.facebook.com")
+META_GRAPH_VERSION = os.environ.get("META_GRAPH_VERSION", "v21.0")
+EVOLUTION_API_URL = os.environ.get("EVOLUTION_API_URL", "")
 EVOLUTION_API_KEY = os.environ.get("EVOLUTION_API_KEY", "")
 EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
 EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
@@ -120,8 +120,18 @@ ZAPI_WEBHOOK_SECRET = os.environ.get("ZAPI_WEBHOOK_SECRET", "")
 # Largest webhook body accepted (Meta batches up to ~3 MB).
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
+# Messages of one phone arriving within this window are answered as one turn.
+MESSAGE_DEBOUNCE_MS = env_int("MESSAGE_DEBOUNCE_MS", 1500)
+# A phone sending more than this many messages a minute gets one notice and is paused.
+RATE_LIMIT_MESSAGES_PER_MINUTE = env_int("RATE_LIMIT_MESSAGES_PER_MINUTE", 20)
+# An address failing webhook authentication this often in 10 minutes gets 429s.
+WEBHOOK_AUTH_FAILURES_PER_10_MIN = env_int("WEBHOOK_AUTH_FAILURES_PER_10_MIN", 20)
 # The web simulator (a chat page for trying the assistant) needs a staff login.
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", True)
+# On the embedded default anyone may use it (a demo); with real services, staff only.
+SIMULATOR_PUBLIC = env_bool(
+    "SIMULATOR_PUBLIC", not (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
+)
 
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"

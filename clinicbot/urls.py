@@ -13,8 +13,20 @@ admin.site.site_title = "clinicbot"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", ops_views.health, name="health"),
+    path("webhooks/meta/", whatsapp_views.whatsapp_webhook, {"gateway_name": "meta"}, name="webhook-meta"),
+    path(
+        "webhooks/evolution/",
+        whatsapp_views.whatsapp_webhook,
+        {"gateway_name": "evolution"},
+        name="webhook-evolution",
+    ),
+    path(
+        "webhooks/zapi/<str:secret>/",
+        whatsapp_views.whatsapp_webhook,
+        {"gateway_name": "zapi"},
+        name="webhook-zapi",
+    ),
     path("webhooks/whatsapp/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook"),
-    path("webhooks/whatsapp/<str:secret>/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook-secret"),
     path("simulator/", simulator.simulator_page, name="simulator"),
     path("simulator/api/messages", simulator.simulator_send, name="simulator-send"),
 ]

@@ -54,7 +54,8 @@ def worker_env(tmp_path):
             "META_ACCESS_TOKEN": "token",
             "META_PHONE_NUMBER_ID": "PNID-1",
             "META_VERIFY_TOKEN": "v",
-            "META_API_BASE": api.url,
+            "MESSAGE_DEBOUNCE_MS": "0",
+            "META_GRAPH_URL": api.url,
             "CLINICBOT_VAR_DIR": str(tmp_path),
         }
         worker = subprocess.Popen(
@@ -89,10 +90,9 @@ def worker_env(tmp_path):
                 META_ACCESS_TOKEN="token",
                 META_PHONE_NUMBER_ID="PNID-1",
                 META_VERIFY_TOKEN="v",
-                META_API_BASE=api.url,
+                META_GRAPH_URL=api.url,
                 CELERY_TASK_ALWAYS_EAGER=False,
             ):
-                app.conf.task_always_eager = False
                 yield api, worker
         finally:
             worker.terminate()
@@ -100,7 +100,6 @@ def worker_env(tmp_path):
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
-            app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
 def send(client: Client, phone: str, text: str, mid: str) -> int:
@@ -108,7 +107,7 @@ def send(client: Client, phone: str, text: str, mid: str) -> int:
         meta_text_webhook(phone=phone, text=text, message_id=mid, timestamp=int(time.time()))
     ).encode()
     return client.post(
-        "/webhooks/whatsapp/",
+        "/webhooks/meta/",
         data=body,
         content_type="application/json",
         HTTP_X_HUB_SIGNATURE_256=meta_signature(body, SECRET),

@@ -155,19 +155,50 @@ def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnO
     return TurnOutcome(result, stored.id, tuple(m.id for m in created[1:] if m.id is not None))
 
 
-def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]:
+NON_TEXT_REPLY = (
+    "Ainda não consigo ouvir áudios nem ver imagens, arquivos ou localizações por aqui. 🙏 "
+    "Pode me escrever em texto, por favor?"
+)
+RATE_LIMIT_REPLY = (
+    "Recebi muitas mensagens em pouco tempo. 🙏 Vou responder em instantes; aguarde um minuto, por favor."
+)
+
+
+@dataclass
+class Deferred:
+    """The newest message is still inside the debounce window: run again after ``seconds``."""
+
+    seconds: float
+
+
+def group_messages(messages: list[ConversationMessage], window_ms: int) -> list[list[ConversationMessage]]:
+    """Consecutive messages sent less than ``window_ms`` apart form one turn ("oi" / "quero marcar")."""
+    groups: list[list[ConversationMessage]] = []
+    for message in messages:
+        if groups and window_ms > 0:
+            gap = (message.timestamp - groups[-1][-1].timestamp).total_seconds() * 1000
+            if gap <= window_ms:
+                groups[-1].append(message)
+                continue
+        groups.append([message])
+    return groups
+
+
+def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int] | Deferred:
     """Answer every stored, unprocessed inbound message of a session, in arrival order.
 
     Used by the worker. The session row is locked (``SELECT … FOR UPDATE``) so two
-    workers never interleave one conversation; each message is claimed by setting
-    ``processed_at`` in the same transaction that stores its replies, so a crash rolls
-    both back and a retry answers it exactly once. The state is read from the locked row,
-    not the cache: a cache write of the previous turn may still be in flight. Returns the
-    ids of the replies to send.
+    workers never interleave one conversation, and the lock dies with a crashed worker's
+    connection. Each message is claimed by setting ``processed_at`` in the transaction
+    that stores its replies, so a crash rolls both back and a retry answers it exactly
+    once. The state is read from the locked row, not the cache: a cache write of the
+    previous turn may still be in flight. Messages sent within ``MESSAGE_DEBOUNCE_MS``
+    of each other are one turn. Returns the ids of the replies to send, or
+    :class:`Deferred` while the newest message is still inside the window.
     """
     now = (clock or SystemClock()).now()
+    window = settings.MESSAGE_DEBOUNCE_MS
     catalog = get_catalog()
-    reply_ids: list[int] = []
     with transaction.atomic():
         stored = session_load_locked(session_id=session_id)
         if stored is None:
@@ -179,17 +210,50 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
         )
         if not pending:
             return []
+        age_ms = (now - pending[-1].timestamp).total_seconds() * 1000
+        if window > 0 and 0 <= age_ms < window:
+            return Deferred((window - age_ms) / 1000)
         _maybe_expire(stored, now)
+        limited = _over_rate_limit(session_id, now, stored)
         bot_rows: list[ConversationMessage] = []
-        for message in pending:
-            result = _run_engine(stored, message.content, now, catalog)
-            message.intent = result.parse.intent
-            message.confidence = result.parse.confidence
-            message.entities = result.parse.entities
-            message.processed_at = now
-            bot_rows += _bot_rows(session_id, result.replies, now, DeliveryStatus.PENDING)
+        for group in group_messages(pending, window):
+            texts = [m.content for m in group if (m.payload or {}).get("kind", "text") in ("text", "choice")]
+            if limited is not None:
+                replies: tuple[Reply, ...] = limited
+                limited = ()  # one notice per minute, then silence
+                parse = ParseResult("out_of_scope", 0.0, {})
+            elif not texts:
+                # Audio, image, location…: a polite note; the conversation state is untouched.
+                replies, parse = (Reply(NON_TEXT_REPLY),), ParseResult("out_of_scope", 0.0, {})
+            else:
+                result = _run_engine(stored, "\n".join(texts), now, catalog)
+                replies, parse = result.replies, result.parse
+            for message in group:
+                message.intent, message.confidence, message.entities = (
+                    parse.intent,
+                    parse.confidence,
+                    parse.entities,
+                )
+                message.processed_at = now
+            bot_rows += _bot_rows(session_id, replies, now, DeliveryStatus.PENDING)
         ConversationMessage.objects.bulk_update(pending, ["intent", "confidence", "entities", "processed_at"])
         created = ConversationMessage.objects.bulk_create(bot_rows)
-        reply_ids = [m.id for m in created if m.id is not None]
         session_save(stored=stored, now=now)
-    return reply_ids
+    return [m.id for m in created if m.id is not None]
+
+
+def _over_rate_limit(session_id: int, now: dt.datetime, stored: StoredSession) -> tuple[Reply, ...] | None:
+    """None when the phone is within its rate; else the replies for this batch (a notice once a minute)."""
+    limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
+    if limit <= 0:
+        return None
+    recent = ConversationMessage.objects.filter(
+        session_id=session_id, direction=Direction.USER, timestamp__gte=now - dt.timedelta(minutes=1)
+    ).count()
+    if recent <= limit:
+        return None
+    last_notice = stored.state.context.get("rate_notice_at")
+    if last_notice and now.timestamp() - float(last_notice) < 60:
+        return ()
+    stored.state.context["rate_notice_at"] = now.timestamp()
+    return (Reply(RATE_LIMIT_REPLY),)

@@ -175,12 +175,30 @@ class AppointmentInfo:
     code: str = ""
 
 
+# WhatsApp's limits for an interactive list row (the shortest of the gateways').
+CHOICE_TITLE_MAX = 24
+CHOICE_DESCRIPTION_MAX = 72
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One option of an interactive list (rendered numbered in plain text)."""
+    """One option of an interactive list (rendered numbered in plain text).
+
+    ``id`` is the option's number ("1", "2", …) so a tapped option reads like a typed one.
+    """
 
     id: str
     title: str
+    description: str = ""
+
+    @classmethod
+    def short(cls, number: int, title: str, description: str = "") -> Choice:
+        """A choice whose title and description fit WhatsApp's interactive limits."""
+
+        def clip(text: str, limit: int) -> str:
+            return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+        return cls(str(number), clip(title, CHOICE_TITLE_MAX), clip(description, CHOICE_DESCRIPTION_MAX))
 
 
 @dataclass(frozen=True)

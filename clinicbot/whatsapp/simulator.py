@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -21,13 +24,27 @@ def _enabled() -> None:
         raise Http404("simulator disabled")
 
 
-@staff_member_required
+def _simulator_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Staff only, except on the embedded default (a local demo) where anyone may try it."""
+    guarded = staff_member_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _enabled()
+        if settings.SIMULATOR_PUBLIC:
+            return view(request, *args, **kwargs)
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_simulator_access
 def simulator_page(request: HttpRequest) -> HttpResponse:
     _enabled()
     return render(request, "whatsapp/simulator.html", {"phone": "5511900000099"})
 
 
-@staff_member_required
+@_simulator_access
 @require_POST
 def simulator_send(request: HttpRequest) -> JsonResponse:
     """POST {"phone": "...", "text": "..."} -> {"replies": [{"text": ..., "choices": [...]}]}."""
@@ -44,7 +61,12 @@ def simulator_send(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "replies": [
-                {"text": r.text, "choices": [{"id": c.id, "title": c.title} for c in r.choices]}
+                {
+                    "text": r.text,
+                    "choices": [
+                        {"id": c.id, "title": c.title, "description": c.description} for c in r.choices
+                    ],
+                }
                 for r in outcome.replies
             ],
             "state": outcome.result.state.state,

@@ -6,10 +6,12 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.conversations.pipeline import process_pending
+from clinicbot.conversations.pipeline import Deferred, process_pending
+from clinicbot.core.tasks import enqueue
 
 from .gateways.registry import gateway_from_settings
 from .outbox import outbox_send
@@ -20,10 +22,13 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, acks_late=True, max_retries=None, default_retry_delay=2)
 def process_conversation(self, session_id: int) -> int:  # type: ignore[no-untyped-def]
     """Answer a conversation's unprocessed messages, then send the replies."""
-    reply_ids = process_pending(session_id)
-    if reply_ids:
-        send_outbox.delay(session_id)
-    return len(reply_ids)
+    outcome = process_pending(session_id)
+    if isinstance(outcome, Deferred):  # more messages may still be coming: wait for the window
+        enqueue(process_conversation, session_id, countdown=outcome.seconds)
+        return 0
+    if outcome:
+        enqueue(send_outbox, session_id)
+    return len(outcome)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -47,7 +52,7 @@ def sweep_unprocessed(older_than_seconds: int = 30) -> int:
         ).values_list("session_id", flat=True)[:500]
     )
     for session_id in session_ids:
-        process_conversation.delay(session_id)
+        enqueue(process_conversation, session_id)
     unsent = set(
         ConversationMessage.objects.filter(
             direction__in=[Direction.BOT, Direction.STAFF],
@@ -56,5 +61,11 @@ def sweep_unprocessed(older_than_seconds: int = 30) -> int:
         ).values_list("session_id", flat=True)[:500]
     )
     for session_id in unsent - session_ids:
-        send_outbox.delay(session_id)
+        enqueue(send_outbox, session_id)
     return len(session_ids | unsent)
+
+
+@worker_ready.connect
+def _sweep_on_start(**_: object) -> None:
+    """A worker that starts (e.g. after a crash) first picks up what was left unanswered."""
+    sweep_unprocessed.delay(older_than_seconds=0)

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
+from clinicbot.core.cache import safe_get, safe_set
+from clinicbot.core.tasks import enqueue
 
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
-from .gateways.registry import GatewayConfigError, gateway_from_settings
+from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
 from .tasks import process_conversation
 
 logger = logging.getLogger("clinicbot.webhook")
@@ -34,14 +36,34 @@ def current_gateway() -> Gateway:
     return gateway_from_settings(settings)
 
 
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", "?"))
+
+
+def _auth_throttled(ip: str) -> bool:
+    failures = safe_get(f"webhook-authfail:{ip}") or 0
+    return int(failures) >= settings.WEBHOOK_AUTH_FAILURES_PER_10_MIN
+
+
+def _auth_failed(ip: str) -> None:
+    key = f"webhook-authfail:{ip}"
+    safe_set(key, int(safe_get(key) or 0) + 1, 600)
+
+
 @csrf_exempt
-def whatsapp_webhook(request: HttpRequest, secret: str = "") -> HttpResponse:
-    """The gateway's callback URL (``/webhooks/whatsapp/`` or ``/webhooks/whatsapp/<secret>/``)."""
+def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str = "") -> HttpResponse:
+    """A gateway's callback URL: ``/webhooks/meta/``, ``/webhooks/evolution/``, ``/webhooks/zapi/<secret>/``.
+
+    ``/webhooks/whatsapp/`` serves the gateway that sends replies (``WHATSAPP_GATEWAY``).
+    """
+    ip = _client_ip(request)
+    if _auth_throttled(ip):
+        return _error(429, "too_many_failures", "too many failed authentications; try later")
     try:
-        gateway = current_gateway()
+        gateway = gateway_named(gateway_name, settings) if gateway_name else current_gateway()
     except GatewayConfigError as exc:
         logger.error("webhook cannot be served: %s", exc)
-        return _error(503, "misconfigured", "the WhatsApp gateway is not configured")
+        return _error(503, "misconfigured", "this WhatsApp gateway is not configured")
     try:
         body = request.body if request.method == "POST" else b""
     except RequestDataTooBig:
@@ -56,6 +78,7 @@ def whatsapp_webhook(request: HttpRequest, secret: str = "") -> HttpResponse:
     if request.method == "GET":
         challenge = gateway.handshake(webhook)
         if challenge is None:
+            _auth_failed(ip)
             return _error(403, "verification_failed", "invalid verify token")
         return HttpResponse(challenge, content_type="text/plain")
     if request.method != "POST":
@@ -63,6 +86,7 @@ def whatsapp_webhook(request: HttpRequest, secret: str = "") -> HttpResponse:
     try:
         gateway.verify(webhook)
     except WebhookAuthError as exc:
+        _auth_failed(ip)
         logger.warning("webhook rejected: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
         return _error(401, "unauthorized", str(exc))
     try:
@@ -92,9 +116,12 @@ def whatsapp_webhook(request: HttpRequest, secret: str = "") -> HttpResponse:
     except DatabaseError:
         logger.exception("webhook could not be stored; answering 503 so the gateway retries")
         return _error(503, "unavailable", "storage unavailable, retry later")
+    delay = settings.MESSAGE_DEBOUNCE_MS / 1000
     for session_id in sorted(session_ids):
         try:
-            process_conversation.delay(session_id)
+            # Debounce: "oi" / "quero marcar" / "cardiologia" sent within the window are
+            # answered as one turn (the task re-checks the window when it runs).
+            enqueue(process_conversation, session_id, countdown=delay)
         except Exception:  # the broker is down: the sweeper picks the stored message up
             logger.exception("could not enqueue processing; the sweeper will retry")
     return JsonResponse(

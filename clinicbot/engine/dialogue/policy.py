@@ -317,7 +317,9 @@ class Policy:
                 text,
                 state="choosing_doctor",
                 expect="doctor",
-                choices=tuple(Choice(str(i), d.name) for i, d in enumerate(docs, 1) if d),
+                choices=tuple(
+                    Choice.short(i, d.name, join_names(d.specialties)) for i, d in enumerate(docs, 1) if d
+                ),
             )
             return
         if not st.specialty and not st.doctor:
@@ -436,8 +438,18 @@ class Policy:
             text,
             state="choosing_slot",
             expect="slot",
-            choices=tuple(Choice(str(i), label) for i, label in enumerate(labels, 1)),
+            choices=tuple(
+                Choice.short(i, self._slot_title(s, day_named, slots), s.doctor)
+                for i, s in enumerate(slots, 1)
+            ),
         )
+
+    @staticmethod
+    def _slot_title(slot: Slot, day_named: bool, slots: list[Slot]) -> str:
+        """ "14:00", or "qua 13/05 14:00" when the offer spans several days."""
+        if day_named and len({s.date for s in slots}) == 1:
+            return fmt_time(slot.time)
+        return f"{fmt_date_short(slot.date)} {fmt_time(slot.time)}"
 
     @staticmethod
     def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool) -> str:
@@ -744,6 +756,10 @@ class Policy:
         local = appt.start.astimezone(zoneinfo.ZoneInfo(turn.catalog.clinic.timezone))
         return f"{fmt_date(local.date())} às {fmt_time(local.time())} com {appt.doctor}"
 
+    def _short_when(self, appt: AppointmentInfo, turn: Turn) -> str:
+        local = appt.start.astimezone(zoneinfo.ZoneInfo(turn.catalog.clinic.timezone))
+        return f"{fmt_date_short(local.date())} {fmt_time(local.time())}"
+
     def _check(self, st: SessionState, turn: Turn) -> None:
         appts = turn.bookings.active_for(st.phone)
         if not appts:
@@ -826,7 +842,9 @@ class Policy:
             turn.t("which_appointment", options=numbered(labels)),
             state="choosing_appointment",
             expect="appointment",
-            choices=tuple(Choice(str(i), label) for i, label in enumerate(labels, 1)),
+            choices=tuple(
+                Choice.short(i, self._short_when(a, turn), a.doctor) for i, a in enumerate(chosen, 1)
+            ),
         )
 
     def _pick_appointment(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:

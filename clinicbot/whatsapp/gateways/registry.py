@@ -42,12 +42,18 @@ def _int_setting(settings_obj: Any, name: str, default: int) -> int:
 
 
 def gateway_from_settings(settings_obj: Any) -> Gateway:
-    """Return the gateway named by ``WHATSAPP_GATEWAY`` (default ``simulator``).
+    """Return the gateway that sends replies: the one named by ``WHATSAPP_GATEWAY`` (default ``simulator``).
 
     Raises :class:`GatewayConfigError` (a ValueError) naming the first missing setting,
     so a misconfigured deployment fails loudly instead of accepting unauthenticated webhooks.
     """
-    name = _setting(settings_obj, "WHATSAPP_GATEWAY", "simulator").lower() or "simulator"
+    return gateway_named(
+        _setting(settings_obj, "WHATSAPP_GATEWAY", "simulator").lower() or "simulator", settings_obj
+    )
+
+
+def gateway_named(name: str, settings_obj: Any) -> Gateway:
+    """Build one gateway by name from its settings (every configured gateway may receive webhooks)."""
     if name == "simulator":
         return SimulatorGateway()
     if name == "meta":
@@ -64,11 +70,11 @@ def gateway_from_settings(settings_obj: Any) -> Gateway:
             verify_token=v["META_VERIFY_TOKEN"],
             access_token=v["META_ACCESS_TOKEN"],
             phone_number_id=v["META_PHONE_NUMBER_ID"],
-            api_base=_setting(settings_obj, "META_API_BASE") or "https://graph.facebook.com",
-            api_version=_setting(settings_obj, "META_API_VERSION") or "v21.0",
+            api_base=_setting(settings_obj, "META_GRAPH_URL") or "https://graph.facebook.com",
+            api_version=_setting(settings_obj, "META_GRAPH_VERSION") or "v21.0",
         )
     if name == "evolution":
-        v = _required(settings_obj, name, "EVOLUTION_BASE_URL", "EVOLUTION_API_KEY", "EVOLUTION_INSTANCE")
+        v = _required(settings_obj, name, "EVOLUTION_API_URL", "EVOLUTION_API_KEY", "EVOLUTION_INSTANCE")
         webhook_secret = _setting(settings_obj, "EVOLUTION_WEBHOOK_SECRET")
         jwt_secret = _setting(settings_obj, "EVOLUTION_JWT_SECRET")
         if not webhook_secret and not jwt_secret:
@@ -77,7 +83,7 @@ def gateway_from_settings(settings_obj: Any) -> Gateway:
                 "WHATSAPP_GATEWAY=evolution needs EVOLUTION_WEBHOOK_SECRET or EVOLUTION_JWT_SECRET to be set"
             )
         return EvolutionGateway(
-            base_url=v["EVOLUTION_BASE_URL"],
+            base_url=v["EVOLUTION_API_URL"],
             api_key=v["EVOLUTION_API_KEY"],
             instance=v["EVOLUTION_INSTANCE"],
             webhook_secret=webhook_secret,

@@ -20,7 +20,7 @@ META = {
     "META_ACCESS_TOKEN": "t",
     "META_PHONE_NUMBER_ID": "123",
 }
-EVOLUTION = {"EVOLUTION_BASE_URL": "http://evo", "EVOLUTION_API_KEY": "k", "EVOLUTION_INSTANCE": "i"}
+EVOLUTION = {"EVOLUTION_API_URL": "http://evo", "EVOLUTION_API_KEY": "k", "EVOLUTION_INSTANCE": "i"}
 ZAPI = {"ZAPI_INSTANCE_ID": "i", "ZAPI_TOKEN": "t", "ZAPI_CLIENT_TOKEN": "c", "ZAPI_WEBHOOK_SECRET": "w"}
 
 
@@ -33,7 +33,9 @@ def test_meta_with_defaults_and_overrides() -> None:
     assert isinstance(gw, MetaGateway)
     assert (gw.api_base, gw.api_version) == ("https://graph.facebook.com", "v21.0")
     gw = gateway_from_settings(
-        SimpleNamespace(WHATSAPP_GATEWAY="META", META_API_BASE="http://x/", META_API_VERSION="v23.0", **META)
+        SimpleNamespace(
+            WHATSAPP_GATEWAY="META", META_GRAPH_URL="http://x/", META_GRAPH_VERSION="v23.0", **META
+        )
     )
     assert (gw.api_base, gw.api_version) == ("http://x", "v23.0")
 
