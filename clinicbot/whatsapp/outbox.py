@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
+from clinicbot.core.locks import conversation_lock
 from clinicbot.ops.models import GatewayCallLog
 
 from .gateways.base import Gateway, GatewayError, OutboundChoice
@@ -49,6 +50,15 @@ def outbox_send(*, gateway: Gateway, session_id: int) -> OutboxResult:
     transient one puts it back to pending and asks the caller to retry later, so the
     patient never receives the replies of one turn out of order.
     """
+    # One sender per conversation at a time, so replies reach the patient in order.
+    with conversation_lock(session_id, purpose=OUTBOX_LOCK):
+        return _send_pending(gateway, session_id)
+
+
+OUTBOX_LOCK = 2
+
+
+def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
     result = OutboxResult()
     pending = list(
         ConversationMessage.objects.filter(
