@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run test test-embedded test-services setup lint clean
+.PHONY: run serve worker test test-embedded test-services setup lint clean
 
 $(VENV)/.installed: pyproject.toml
 	$(BOOT_PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ run: setup
 	@echo "Health:     http://$(HOST):$(PORT)/health"
 	@echo "Chat in a terminal:  $(PY) manage.py chat"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Production-like: gunicorn web server on the configured services (DATABASE_URL, REDIS_URL, gateway).
+serve: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) -m gunicorn clinicbot.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+
+## A Celery worker (with the periodic sweeper embedded) processing conversations and sending replies.
+worker: setup
+	$(PY) -m celery -A clinicbot worker --beat --loglevel INFO --concurrency 2
 
 ## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
 ## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).
