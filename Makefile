@@ -12,13 +12,17 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run serve worker test test-embedded test-services setup lint clean
+.PHONY: run serve worker test test-embedded test-services setup lint clean .chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(BOOT_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# Debian's chromium for the browser tests (installed once; skipped with a warning if impossible).
+.chromium:
+	bash scripts/ensure_chromium.sh
 
 setup: $(VENV)/.installed
 
@@ -44,7 +48,7 @@ worker: setup
 
 ## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
 ## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).
-test: setup lint test-embedded test-services
+test: setup .chromium lint test-embedded test-services
 
 test-embedded: setup
 	@echo "== tests on the embedded default (SQLite + local memory)"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
@@ -39,6 +40,7 @@ def _simulator_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 @_simulator_access
+@ensure_csrf_cookie  # the page's script posts with this cookie's token
 def simulator_page(request: HttpRequest) -> HttpResponse:
     _enabled()
     return render(request, "whatsapp/simulator.html", {"phone": "5511900000099"})

@@ -14,12 +14,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, str] = {
     "greeting": (
-        "Olá! 😊 Sou o assistente virtual da {clinic}. Posso marcar, remarcar ou cancelar consultas "
+        "Olá! 😊 Sou o assistente virtual — {clinic}. Posso marcar, remarcar ou cancelar consultas "
         "e tirar dúvidas sobre médicos, convênios, exames, valores, horários e endereço. Como posso ajudar?"
     ),
     "greeting_short": "Olá! 😊",
     "thanks": "Por nada! Se precisar de mais alguma coisa, é só chamar. 😊",
-    "goodbye": "Até logo! A {clinic} agradece o contato. 👋",
+    "goodbye": "Até logo! Obrigado pelo contato. 👋 — {clinic}",
     "out_of_scope": (
         "Desculpe, com isso eu não consigo ajudar. 🙏 Posso marcar, remarcar ou cancelar consultas e "
         "responder dúvidas sobre a clínica. Se preferir, digite *atendente* para falar com a nossa equipe."
