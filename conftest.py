@@ -30,6 +30,7 @@ def _clean_caches(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_debounce(settings) -> None:
-    """Tests answer each message at once (the production default waits 1.5 s for more)."""
-    settings.MESSAGE_DEBOUNCE_MS = 0
+def _no_debounce(request: pytest.FixtureRequest) -> None:
+    """Database tests answer each message at once (the production default waits 1.5 s for more)."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("settings").MESSAGE_DEBOUNCE_MS = 0

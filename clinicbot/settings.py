@@ -133,6 +133,13 @@ SIMULATOR_PUBLIC = env_bool(
     "SIMULATOR_PUBLIC", not (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
 )
 
+# --- reminders ------------------------------------------------------------------------------
+# Hours before an appointment at which the patient is reminded ("24,2": a day and two hours before).
+REMINDER_LEAD_HOURS = [int(h) for h in os.environ.get("REMINDER_LEAD_HOURS", "24,2").split(",") if h.strip()]
+# Outside WhatsApp's 24-hour window Meta only delivers approved templates.
+REMINDER_TEMPLATE_NAME = os.environ.get("REMINDER_TEMPLATE_NAME", "lembrete_consulta")
+REMINDER_TEMPLATE_LANGUAGE = os.environ.get("REMINDER_TEMPLATE_LANGUAGE", "pt_BR")
+
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -146,6 +153,7 @@ CELERY_BEAT_SCHEDULE = {
     # Safety net: anything stored but not answered (a lost enqueue, a dead broker) is
     # picked up again; processing is idempotent, so a double run does nothing.
     "sweep-unprocessed": {"task": "clinicbot.whatsapp.tasks.sweep_unprocessed", "schedule": 60.0},
+    "send-due-notifications": {"task": "clinicbot.whatsapp.tasks.send_due_notifications", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -46,6 +46,10 @@ class Bookings(Protocol):
         """Cancel an active appointment and free its slot."""
         ...
 
+    def confirm(self, appointment_id: int) -> AppointmentInfo:
+        """Mark an active appointment confirmed by the patient (a reminder's answer)."""
+        ...
+
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
         """Move an appointment atomically; raise :class:`BookingError` if the new slot is taken."""
         ...

@@ -39,6 +39,9 @@ class OutboundNotification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField("tentativas", default=0)
     error = models.TextField("erro", blank=True)
+    # What makes this notification unique ("reminder:<appointment>:<lead>h"): inserting it
+    # is the claim, so two beat processes can never send it twice.
+    dedup_key = models.CharField("chave", max_length=120, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

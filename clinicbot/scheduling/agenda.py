@@ -72,6 +72,9 @@ class DatabaseBookings:
     def cancel(self, appointment_id: int) -> AppointmentInfo:
         return _info(services.appointment_cancel(appointment_id=appointment_id))
 
+    def confirm(self, appointment_id: int) -> AppointmentInfo:
+        return _info(services.appointment_confirm(appointment_id=appointment_id))
+
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
         return _info(
             services.appointment_reschedule(

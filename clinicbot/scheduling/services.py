@@ -78,6 +78,15 @@ def appointment_cancel(*, appointment_id: int) -> Appointment:
     return appt
 
 
+def appointment_confirm(*, appointment_id: int) -> Appointment:
+    """The patient confirmed (a reminder's answer, or staff in admin)."""
+    appt = Appointment.objects.select_related("doctor", "specialty", "insurance").get(id=appointment_id)
+    if appt.status == AppointmentStatus.PENDING:
+        appt.status = AppointmentStatus.CONFIRMED
+        appt.save(update_fields=["status", "updated_at"])
+    return appt
+
+
 def appointment_reschedule(
     *, appointment_id: int, request: BookingRequest, session_id: int | None = None
 ) -> Appointment:

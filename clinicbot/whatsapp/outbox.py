@@ -35,6 +35,9 @@ def _claim(message_id: int) -> bool:
 
 
 def _send(gateway: Gateway, message: ConversationMessage, to: str) -> str:
+    template = (message.payload or {}).get("template")
+    if template:  # outside the 24-hour window only an approved template is delivered
+        return gateway.send_template(to, template["name"], template["language"], template["params"])
     choices = (message.payload or {}).get("choices") or []
     if choices:
         return gateway.send_choices(

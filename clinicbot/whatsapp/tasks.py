@@ -15,6 +15,7 @@ from clinicbot.core.tasks import enqueue
 
 from .gateways.registry import gateway_from_settings
 from .outbox import outbox_send
+from .reminders import notifications_send_due
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,15 @@ def sweep_unprocessed(older_than_seconds: int = 30) -> int:
     for session_id in unsent - session_ids:
         enqueue(send_outbox, session_id)
     return len(session_ids | unsent)
+
+
+@shared_task
+def send_due_notifications() -> int:
+    """Store the reminders that are due (each exactly once) and send them."""
+    sessions = notifications_send_due(now=timezone.now())
+    for session_id in sessions:
+        enqueue(send_outbox, session_id)
+    return len(sessions)
 
 
 @worker_ready.connect

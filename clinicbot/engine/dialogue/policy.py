@@ -108,6 +108,12 @@ class Policy:
     ) -> None:
         intent = parse.intent
         in_flow = st.state in FLOW_STATES
+        if (
+            st.state == "confirming_reminder"
+            and intent != "emergency"
+            and self._answer_reminder(st, parse, turn)
+        ):
+            return
         if intent == "emergency":
             self._emergency(st, turn)
         elif intent == "human_agent":
@@ -198,7 +204,10 @@ class Policy:
     def _resume(self, st: SessionState, turn: Turn) -> None:
         """After a side question, ask again what the booking was waiting for."""
         prompt = st.context.get("prompt")
-        if st.state in FLOW_STATES | {"confirming_cancel", "choosing_appointment"} and prompt:
+        if (
+            st.state in FLOW_STATES | {"confirming_cancel", "choosing_appointment", "confirming_reminder"}
+            and prompt
+        ):
             turn.say(turn.t("resume", prompt=prompt))
 
     def _ask(
@@ -878,6 +887,37 @@ class Policy:
             self._reset(st)
         else:
             turn.say("Responda *sim* para cancelar ou *não* para manter a consulta.")
+
+    def _answer_reminder(self, st: SessionState, parse: ParseResult, turn: Turn) -> bool:
+        """The patient's answer to a reminder: 1/confirmo, 2/cancelar, 3/remarcar.
+
+        Returns False for anything else (a side question…), which the normal dispatch
+        then handles; the reminder's options are offered again afterwards.
+        """
+        appointment_id = int(st.context.get("reminder_appointment_id", 0))
+        appt = next((a for a in turn.bookings.active_for(st.phone) if a.id == appointment_id), None)
+        if appt is None:
+            self._reset(st)
+            return False
+        local = appt.start.astimezone(zoneinfo.ZoneInfo(turn.catalog.clinic.timezone))
+        when = {"date": fmt_date(local.date()), "time": fmt_time(local.time())}
+        choice = parse.choice if not parse.entities else None
+        if choice == 1 or (parse.intent == "confirm" and choice is None):
+            turn.bookings.confirm(appt.id)
+            turn.say(turn.t("reminder_confirmed", **when))
+            turn.events.append("confirmed")
+            self._reset(st)
+        elif choice == 2 or parse.intent in {"cancel_appointment", "deny"}:
+            turn.bookings.cancel(appt.id)
+            turn.say(turn.t("cancelled"))
+            turn.events.append("cancelled")
+            self._reset(st)
+        elif choice == 3 or parse.intent == "reschedule_appointment":
+            self._begin_move(st, appt, turn, parse)
+        else:
+            st.context["prompt"] = turn.t("reminder_options", **when)
+            return False
+        return True
 
     def _start_reschedule(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:
         appts = turn.bookings.active_for(st.phone)

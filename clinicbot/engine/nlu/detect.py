@@ -18,8 +18,10 @@ MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not
 
 # States in which the assistant is waiting for something specific.
 BOOKING_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming", "rescheduling"})
-CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appointment"})
-CONFIRM_STATES = frozenset({"confirming", "confirming_cancel", "confirming_reschedule"})
+CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appointment", "confirming_reminder"})
+CONFIRM_STATES = frozenset(
+    {"confirming", "confirming_cancel", "confirming_reschedule", "confirming_reminder"}
+)
 
 # Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
 _FILLER = frozenset(

@@ -156,13 +156,29 @@ class FakeBookings:
         )
         return self.rows[appointment_id]
 
+    def confirm(self, appointment_id: int) -> AppointmentInfo:
+        appt = self.rows[appointment_id]
+        self.rows[appointment_id] = AppointmentInfo(
+            appt.id,
+            appt.patient_name,
+            appt.doctor,
+            appt.specialty,
+            appt.insurance,
+            appt.start,
+            "confirmed",
+            appt.code,
+        )
+        return self.rows[appointment_id]
+
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
         new = self.book(request)
         self.cancel(appointment_id)
         return new
 
     def active_for(self, phone: str) -> list[AppointmentInfo]:
-        return sorted((a for a in self.rows.values() if a.status == "pending"), key=lambda a: a.start)
+        return sorted(
+            (a for a in self.rows.values() if a.status in ("pending", "confirmed")), key=lambda a: a.start
+        )
 
 
 class Conversation:

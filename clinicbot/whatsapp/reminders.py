@@ -1,0 +1,148 @@
+"""Appointment reminders: due ones are claimed once, stored in the conversation and sent.
+
+No reminder rows are scheduled in advance: every run looks at the active appointments
+whose reminder time has come, so a cancelled or moved appointment simply stops
+qualifying. Inserting the notification row (its ``dedup_key`` is unique) is the claim:
+two beat processes racing create one row, and only the creator goes on to send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from clinicbot.clinics.snapshot import get_catalog
+from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.conversations.store import session_load_locked, session_save
+from clinicbot.engine.replies.format import fmt_date, fmt_time
+from clinicbot.engine.replies.templates import render
+from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
+from clinicbot.scheduling.models import Appointment
+
+logger = logging.getLogger(__name__)
+
+# WhatsApp only lets a business write freely within 24 h of the patient's last message.
+SERVICE_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass
+class DueReminder:
+    appointment: Appointment
+    lead_hours: int
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.appointment.id}:{self.lead_hours}h"
+
+
+def due_reminders(*, now: dt.datetime) -> list[DueReminder]:
+    """Active appointments whose reminder for some lead time is due and not yet sent."""
+    leads = sorted(set(settings.REMINDER_LEAD_HOURS), reverse=True)
+    if not leads:
+        return []
+    upcoming = Appointment.objects.active().filter(
+        start__gt=now, start__lte=now + dt.timedelta(hours=leads[0])
+    )
+    due: list[DueReminder] = []
+    for appt in upcoming.select_related("doctor", "specialty"):
+        # Only the closest lead that has passed: a booking made 3 h before gets the 2 h
+        # reminder, not both.
+        passed = [h for h in leads if appt.start - dt.timedelta(hours=h) <= now]
+        if passed:
+            due.append(DueReminder(appt, min(passed)))
+    sent = set(
+        OutboundNotification.objects.filter(dedup_key__in=[d.key for d in due]).values_list(
+            "dedup_key", flat=True
+        )
+    )
+    return [d for d in due if d.key not in sent]
+
+
+def reminder_text(appt: Appointment) -> tuple[str, list[str]]:
+    """The reminder's text and the template parameters (name, specialty, doctor, date, time)."""
+    catalog = get_catalog()
+    local = appt.start.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone))
+    values = {
+        "name": appt.patient_name.split()[0] if appt.patient_name else "",
+        "specialty": appt.specialty.name,
+        "doctor": appt.doctor.name,
+        "date": fmt_date(local.date()),
+        "time": fmt_time(local.time()),
+    }
+    return render("reminder", catalog.templates, **values), list(values.values())
+
+
+def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
+    """Claim and store one reminder; return the session whose outbox must be sent (or None).
+
+    In one transaction: the notification row (the claim), the bot message (a template
+    outside the 24-hour window) and the conversation waiting for "1/2/3".
+    """
+    appt = reminder.appointment
+    text, params = reminder_text(appt)
+    try:
+        with transaction.atomic():
+            notification = OutboundNotification.objects.create(
+                type=NotificationType.REMINDER,
+                phone=appt.phone,
+                text=text,
+                appointment=appt,
+                scheduled_for=appt.start - dt.timedelta(hours=reminder.lead_hours),
+                status=NotificationStatus.SENT,
+                sent_at=now,
+                attempts=1,
+                dedup_key=reminder.key,
+            )
+            session_id = appt.session_id or _session_for(appt.phone, now)
+            stored = session_load_locked(session_id=session_id)
+            if stored is None:
+                return None
+            last_inbound = (
+                ConversationMessage.objects.filter(session_id=session_id, direction=Direction.USER)
+                .order_by("-timestamp")
+                .values_list("timestamp", flat=True)
+                .first()
+            )
+            payload: dict[str, object] = {"notification": notification.id}
+            if last_inbound is None or now - last_inbound > SERVICE_WINDOW:
+                payload["template"] = {
+                    "name": settings.REMINDER_TEMPLATE_NAME,
+                    "language": settings.REMINDER_TEMPLATE_LANGUAGE,
+                    "params": params,
+                }
+            ConversationMessage.objects.create(
+                session_id=session_id,
+                direction=Direction.BOT,
+                content=text,
+                payload=payload,
+                delivery_status=DeliveryStatus.PENDING,
+                timestamp=now,
+            )
+            state = stored.state
+            if not state.handed_off and state.state in ("idle", "confirming_reminder"):
+                state.previous_state, state.state = state.state, "confirming_reminder"
+                state.context = {"reminder_appointment_id": appt.id, "prompt": text}
+            session_save(stored=stored, now=now)  # the reminder starts a new exchange
+    except IntegrityError:
+        return None  # another process claimed it first
+    return session_id
+
+
+def _session_for(phone: str, now: dt.datetime) -> int:
+    session, _ = ConversationSession.objects.get_or_create(phone=phone, defaults={"last_activity": now})
+    return session.id
+
+
+def notifications_send_due(*, now: dt.datetime) -> list[int]:
+    """Store every due reminder once; return the sessions whose outbox has something to send."""
+    sessions = []
+    for reminder in due_reminders(now=now):
+        session_id = reminder_send(reminder=reminder, now=now)
+        if session_id is not None:
+            sessions.append(session_id)
+    return sessions
