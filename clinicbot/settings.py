@@ -140,6 +140,12 @@ REMINDER_LEAD_HOURS = [int(h) for h in os.environ.get("REMINDER_LEAD_HOURS", "24
 REMINDER_TEMPLATE_NAME = os.environ.get("REMINDER_TEMPLATE_NAME", "lembrete_consulta")
 REMINDER_TEMPLATE_LANGUAGE = os.environ.get("REMINDER_TEMPLATE_LANGUAGE", "pt_BR")
 
+# --- calendar ------------------------------------------------------------------------------
+# Nobody is booked further ahead than this.
+BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
+# Token of the per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=…); empty = feeds off.
+CALENDAR_TOKEN = os.environ.get("CALENDAR_TOKEN", "")
+
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
 CELERY_RESULT_BACKEND = None

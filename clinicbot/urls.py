@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from clinicbot.ops import views as ops_views
+from clinicbot.scheduling import views as scheduling_views
 from clinicbot.whatsapp import simulator
 from clinicbot.whatsapp import views as whatsapp_views
 
@@ -27,6 +28,7 @@ urlpatterns = [
         name="webhook-zapi",
     ),
     path("webhooks/whatsapp/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook"),
+    path("calendar/<slug:slug>.ics", scheduling_views.doctor_ics, name="doctor-ics"),
     path("simulator/", simulator.simulator_page, name="simulator"),
     path("simulator/api/messages", simulator.simulator_send, name="simulator-send"),
 ]

@@ -65,6 +65,7 @@ def build_catalog() -> Catalog:
         handoff_url=clinic.handoff_url if clinic else "",
         opening_hours=_weekly(clinic.opening_hours if clinic else {}),
         parking=clinic.parking if clinic else "",
+        booking_horizon_days=settings.BOOKING_HORIZON_DAYS,
     )
     doctors = []
     for doctor in Doctor.objects.filter(active=True).prefetch_related(

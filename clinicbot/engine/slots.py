@@ -48,7 +48,7 @@ def free_starts(
     catalog: Catalog, doctor: DoctorInfo, day: dt.date, taken: TakenLookup, now: dt.datetime
 ) -> list[dt.time]:
     """Free slot starts of a doctor on a day (``now`` is local, naive or aware)."""
-    if day in catalog.holidays or day < now.date():
+    if day in catalog.holidays or day < now.date() or beyond_horizon(catalog, day, now):
         return []
     starts = schedule_starts(doctor, day)
     if not starts:
@@ -56,6 +56,11 @@ def free_starts(
     busy = taken(doctor.id, day)
     cutoff = now.time() if day == now.date() else None
     return [t for t in starts if t not in busy and (cutoff is None or t > cutoff)]
+
+
+def beyond_horizon(catalog: Catalog, day: dt.date, now: dt.datetime) -> bool:
+    """True when the day is further ahead than the clinic books."""
+    return (day - now.date()).days > catalog.clinic.booking_horizon_days
 
 
 def _minutes(t: dt.time) -> int:

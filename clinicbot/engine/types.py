@@ -77,6 +77,7 @@ class ClinicInfo:
     handoff_url: str = ""
     opening_hours: dict[int, tuple[TimeRange, ...]] = field(default_factory=dict)
     parking: str = ""
+    booking_horizon_days: int = 60  # nobody is booked further ahead
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from ..replies.format import (
     numbered,
 )
 from ..replies.templates import render
-from ..slots import Slot, free_starts, in_period, nearest_free, schedule_starts
+from ..slots import Slot, beyond_horizon, free_starts, in_period, nearest_free, schedule_starts
 from ..types import AppointmentInfo, Catalog, Choice, DoctorInfo, ParseResult, Reply, SessionState, TurnResult
 from . import answers
 
@@ -526,7 +526,9 @@ class Policy:
         wanted: dt.time | None,
         reason: str,
     ) -> None:
-        start = max(day, turn.now.date())
+        today = turn.now.date()
+        last_day = today + dt.timedelta(days=turn.catalog.clinic.booking_horizon_days)
+        start = min(max(day, today), last_day)  # search where the agenda is open
         slots = nearest_free(
             turn.catalog,
             candidates,
@@ -555,6 +557,8 @@ class Policy:
             return turn.t("reason_holiday", date=fmt_date(day, weekday=False))
         if day < turn.now.date() or (wanted and dt.datetime.combine(day, wanted) <= turn.local_now):
             return turn.t("reason_past")
+        if beyond_horizon(c, day, turn.local_now):
+            return turn.t("reason_horizon", days=c.clinic.booking_horizon_days)
         if len(candidates) == 1 and not schedule_starts(candidates[0], day):
             return turn.t(
                 "reason_off_day", doctor=candidates[0].name, weekday_plural=WEEKDAYS_PLURAL[day.weekday()]

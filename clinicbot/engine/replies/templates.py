@@ -46,6 +46,7 @@ DEFAULTS: dict[str, str] = {
     "reason_holiday": "Dia {date} é feriado e a clínica não atende.",
     "reason_off_day": "{doctor} não atende {weekday_plural}.",
     "reason_past": "Esse horário já passou.",
+    "reason_horizon": "Nossa agenda abre só para os próximos {days} dias.",
     "reason_no_slot": "{doctor} não tem horário livre às {time} nesse dia.",
     "reason_day_full": "Não há horários livres {who}em {date}.",
     "insurance_not_accepted": "{doctor} não atende pelo convênio {insurance}.",

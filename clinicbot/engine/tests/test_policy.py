@@ -148,3 +148,12 @@ def test_never_books_in_the_past():
     reply = c.says("Bruna Lima, cardio, hapvida, hoje as 7h")
     assert c.state.state != "confirming"
     assert "07:00" not in reply.split("\n", 1)[-1]
+
+
+def test_nothing_is_booked_beyond_the_horizon():
+    c = Conversation()
+    reply = c.says("Bruna Lima, cardio, hapvida, dia 10/12 as 9h")  # six months ahead
+    assert "60 dias" in reply
+    assert c.state.state == "choosing_slot"
+    offered = c.state.context["offered"]
+    assert all(key.split("|")[1] <= "2027-07-31" for key in offered)

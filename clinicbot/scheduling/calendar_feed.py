@@ -1,0 +1,55 @@
+"""Per-doctor iCalendar feeds (importable in Google Calendar / Outlook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.utils.text import slugify
+from icalendar import Calendar, Event
+
+from clinicbot.clinics.models import Clinic, Doctor
+
+from .models import Appointment, AppointmentStatus
+
+# Past appointments stay visible for a while so a calendar keeps recent history.
+PAST_DAYS = 30
+
+
+def doctor_slug(doctor: Doctor) -> str:
+    """ "Dr. Henrique Bastos" -> "dr-henrique-bastos" (the feed's file name)."""
+    return slugify(doctor.name)
+
+
+def doctor_by_slug(slug: str) -> Doctor | None:
+    return next((d for d in Doctor.objects.all() if doctor_slug(d) == slug), None)
+
+
+def doctor_calendar(*, doctor: Doctor, now: dt.datetime) -> bytes:
+    """The doctor's active appointments as an iCalendar document, times in the clinic's zone."""
+    clinic = Clinic.objects.order_by("id").first()
+    tz = zoneinfo.ZoneInfo(clinic.timezone if clinic else "America/Sao_Paulo")
+    cal = Calendar()
+    cal.add("prodid", "-//clinicbot//agenda//PT-BR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{doctor.name} — {clinic.name if clinic else 'agenda'}")
+    cal.add("x-wr-timezone", str(tz))
+    rows = (
+        Appointment.objects.active()
+        .filter(doctor=doctor, start__gte=now - dt.timedelta(days=PAST_DAYS))
+        .select_related("specialty", "insurance")
+        .order_by("start")
+    )
+    for appt in rows:
+        event = Event()
+        event.add("uid", f"{appt.confirmation_code}@clinicbot")
+        event.add("dtstamp", appt.updated_at)
+        event.add("dtstart", appt.start.astimezone(tz))
+        event.add("dtend", appt.end.astimezone(tz))
+        event.add("summary", f"Consulta: {appt.patient_name}")
+        event.add(
+            "description", f"{appt.specialty.name} · {appt.insurance.name} · código {appt.confirmation_code}"
+        )
+        event.add("status", "CONFIRMED" if appt.status == AppointmentStatus.CONFIRMED else "TENTATIVE")
+        cal.add_component(event)
+    return cal.to_ical()
