@@ -1,8 +1,12 @@
 """Admin for conversations: the history is read-only, shown in order."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import ConversationMessage, ConversationSession
+from .services import session_hand_back
 
 
 class MessageInline(admin.TabularInline):
@@ -25,6 +29,15 @@ class ConversationSessionAdmin(admin.ModelAdmin):
     search_fields = ("phone", "patient_name")
     readonly_fields = ("phone", "created_at", "updated_at", "last_activity", "context")
     inlines = [MessageInline]
+    actions = ["hand_back"]
+
+    @admin.action(description="Devolver ao assistente")
+    def hand_back(self, request: HttpRequest, queryset: QuerySet[ConversationSession]) -> None:
+        for session in queryset:
+            session_hand_back(session_id=session.id, now=timezone.now())
+        self.message_user(
+            request, f"{queryset.count()} conversa(s) devolvida(s) ao assistente.", messages.SUCCESS
+        )
 
 
 @admin.register(ConversationMessage)

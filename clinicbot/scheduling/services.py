@@ -100,3 +100,14 @@ def appointment_reschedule(
         return appointment_book(
             request=request, session_id=session_id or old.session_id, rescheduled_from=old
         )
+
+
+def appointment_set_outcome(*, appointment_id: int, status: str) -> Appointment:
+    """Staff record what happened: completed or no-show (only for an active appointment)."""
+    if status not in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW):
+        raise ValueError(f"not an outcome: {status}")
+    appt = Appointment.objects.get(id=appointment_id)
+    if appt.status in ACTIVE_STATUSES:
+        appt.status = status
+        appt.save(update_fields=["status", "updated_at"])
+    return appt

@@ -1,0 +1,21 @@
+"""Staff-side writes on conversations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from .store import session_forget_cache, session_load_locked, session_save
+
+
+def session_hand_back(*, session_id: int, now: dt.datetime) -> None:
+    """Staff give the conversation back to the assistant, which starts from a clean state."""
+    with transaction.atomic():
+        stored = session_load_locked(session_id=session_id)
+        if stored is None:
+            return
+        name = stored.state.patient_name
+        stored.state = type(stored.state)(phone=stored.state.phone, patient_name=name)
+        session_save(stored=stored, now=now)
+    session_forget_cache(phone=stored.state.phone)
