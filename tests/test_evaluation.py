@@ -50,6 +50,14 @@ def test_own_evaluation_on_another_clinic_meets_the_bar(restore_cache_prefix):
     assert report["dialogues"]["success_rate"] >= 0.85, report["dialogues"]["failures"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_third_evaluation_set_meets_the_bar(restore_cache_prefix):
+    report = _evaluate(OWN, "clinic_alt2.yaml", "nlu_alt2.yaml", "dialogues_alt2.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.93, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.85, report["dialogues"]["failures"]
+
+
 @pytest.mark.django_db
 def test_unreadable_dialogue_file_names_file_and_line(tmp_path):
     bad = tmp_path / "dialogues.yaml"

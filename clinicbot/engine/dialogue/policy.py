@@ -52,6 +52,7 @@ SOCIAL_INTENTS = frozenset({"greeting", "thanks", "goodbye", "out_of_scope"})
 FLOW_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming"})
 STATUS_PT = {"pending": "agendada", "confirmed": "confirmada"}
 MAX_OFFERED_TIMES = 8
+_SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
 
 
 @dataclass
@@ -106,6 +107,12 @@ class Policy:
     def _dispatch(
         self, st: SessionState, parse: ParseResult, matches: Matches, text: str, turn: Turn
     ) -> None:
+        last_insurance = st.context.get("last_insurance")
+        if last_insurance and "insurance" not in parse.entities and _SAME_PLAN.search(normalize(text)):
+            # "quero marcar também um dermatologista, mesmo plano"
+            parse = ParseResult(
+                parse.intent, parse.confidence, {**parse.entities, "insurance": last_insurance}
+            )
         intent = parse.intent
         in_flow = st.state in FLOW_STATES
         if (
@@ -127,7 +134,17 @@ class Policy:
             self._resume(st, turn)
         elif intent in QUESTION_INTENTS:
             turn.say(self._answer(st, parse, text, turn))
-            self._resume(st, turn)
+            if self._also_books(parse, text):
+                # "vcs aceitam bradesco? queria marcar um dermatologista": answer, then book.
+                if st.state not in FLOW_STATES:
+                    self._start_booking(st, turn)
+                entities = {
+                    k: v for k, v in parse.entities.items() if k != "insurance" or st.state in FLOW_STATES
+                }
+                self._merge(st, ParseResult(parse.intent, parse.confidence, entities), matches, turn)
+                self._advance(st, turn, matches)
+            else:
+                self._resume(st, turn)
         elif st.state == "choosing_appointment":
             self._pick_appointment(st, parse, turn)
         elif st.state == "confirming_cancel":
@@ -156,6 +173,18 @@ class Policy:
             self._advance(st, turn, matches)
         else:
             self._social(st, parse, text, turn)
+
+    @staticmethod
+    def _also_books(parse: ParseResult, text: str) -> bool:
+        """A question that also asks to book a specialty or doctor."""
+        wants = re.search(
+            r"\b(?:marc\w*|agend\w*|consulta com|quero (?:um|uma)|queria (?:um|uma))\b", normalize(text)
+        )
+        return (
+            bool(wants)
+            and bool({"specialty", "doctor"} & parse.entities.keys())
+            and parse.intent != "ask_price"
+        )
 
     @staticmethod
     def _has_booking_data(parse: ParseResult, matches: Matches) -> bool:
@@ -255,7 +284,8 @@ class Policy:
     def _reset(st: SessionState) -> None:
         for name in BOOKING_FIELDS:
             setattr(st, name, "")
-        st.context = {}
+        # The insurance of the last booking survives, for "mesmo plano" in the next one.
+        st.context = {k: v for k, v in st.context.items() if k == "last_insurance"}
         st.previous_state, st.state = st.state, "idle"
 
     # ------------------------------------------------------------------ booking: filling
@@ -576,7 +606,9 @@ class Policy:
         offered = [Slot.from_key(k) for k in st.context.get("offered", [])]
         e = parse.entities
         picked: Slot | None = None
-        if parse.choice and 1 <= parse.choice <= len(offered) and not ({"date", "time"} & e.keys()):
+        if parse.choice == -1 and offered:  # "o último"
+            picked = offered[-1]
+        elif parse.choice and 1 <= parse.choice <= len(offered) and not ({"date", "time"} & e.keys()):
             picked = offered[parse.choice - 1]
         elif "time" in e:
             wanted_date = e.get("date")
@@ -742,9 +774,10 @@ class Policy:
         else:
             turn.say(self._booked_text(st, appt, turn))
             turn.events.append("booked")
-        name = st.patient_name
+        name, insurance = st.patient_name, st.insurance
         self._reset(st)
         st.patient_name = name
+        st.context["last_insurance"] = insurance
 
     def _booked_text(self, st: SessionState, appt: AppointmentInfo, turn: Turn) -> str:
         c = turn.catalog

@@ -81,6 +81,10 @@ _YES = re.compile(
     r"combinado|beleza|ok|okay|okk|ta bom|ta otimo|otimo|perfeito|show|bora|claro|aham|uhum|yes|positivo|"
     r"com certeza|quero sim|isso ai|tudo certo|ta certo|esta certo|ta|pronto|vamos|manda ver|demorou)\b"
 )
+# Regional openers that carry no meaning of their own.
+_LEADING_FILLERS = re.compile(r"^(?:(?:oxe|oxente|uai|bah|tche|ah|opa|entao|ei|ue|eita|visse|so)\s+)+")
+# "o último", "a última opção": the last of the offered options (choice -1).
+_LAST_OPTION = re.compile(r"(?:^|\b(?:o|a) )ultim[oa]\b")
 _YES_WORDS = frozenset(
     [
         "sim",
@@ -203,7 +207,11 @@ class Understanding:
             entities["time"] = f"{temporal.time:%H:%M}"
         if temporal.period:
             entities["period"] = temporal.period
-        choice = extract_choice_number(text)
+        choice = (
+            -1
+            if _LAST_OPTION.search(text) and not (temporal.date or temporal.time)
+            else extract_choice_number(text)
+        )
         return _Reading(text, temporal, matches, entities, choice)
 
     def _is_doctor_reference(self, candidate: str) -> bool:
@@ -244,7 +252,9 @@ class Understanding:
 
         if not t:
             return "out_of_scope", 0.3
-        if cue.has(cue.EMERGENCY, t):
+        # A name is not a symptom ("Maria do Socorro").
+        t_unnamed = t.replace(normalize(e["patient_name"]), " ") if "patient_name" in e else t
+        if cue.has(cue.EMERGENCY, t_unnamed):
             return "emergency", 0.95
         if cue.has(cue.HUMAN, t):
             return "human_agent", 0.9
@@ -260,7 +270,8 @@ class Understanding:
             cue.has(cue.OUT_OF_SCOPE_HINTS, t) and not has_booking and not strong_booking
         ):
             return "out_of_scope", 0.7
-        if state in CONFIRM_STATES and not has_booking and _YES.search(t) and not _NO.search(t):
+        unfilled = _LEADING_FILLERS.sub("", t)  # "oxe, claro, pode marcar"
+        if state in CONFIRM_STATES and not has_booking and _YES.search(unfilled) and not _NO.search(t):
             return "confirm", 0.85
         if cue.has(cue.PRICE, t):
             return "ask_price", 0.85
@@ -276,10 +287,15 @@ class Understanding:
             return "ask_hours", 0.8
         if strong_booking:
             return "schedule_appointment", 0.9
-        about_doctors = "specialty" in e or "doctor" in e or re.search(r"\b(?:medic|doutor|profission)", t)
+        about_doctors = (
+            "specialty" in e
+            or "doctor" in e
+            or r.matches.ambiguous_doctors
+            or re.search(r"\b(?:medic|doutor|profission)", t)
+        )
         if cue.has(cue.DOCTORS_Q, t) and about_doctors and not ({"date", "time"} & e.keys()):
             return "ask_doctors", 0.8
-        if cue.has(cue.SPECIALTIES_Q, t):
+        if cue.has(cue.SPECIALTIES_Q, t) and not ({"date", "time", "period"} & e.keys()):
             return "ask_specialties", 0.8
         if re.search(r"\b(?:tem|tera|voces tem|atende|atendem)\b", t) and not (
             {"date", "time", "period"} & e.keys()

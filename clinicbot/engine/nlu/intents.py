@@ -53,9 +53,14 @@ EMERGENCY = _rx(
     r"(?:tomou|ingeriu|engoliu) (?:um monte|muit\w*|vari\w*|a cartela|uma cartela|todos os)\b.*\b(?:remedio|comprimido|pilula)\w*",
     r"picad\w* de (?:escorpiao|cobra|aranha|abelha)|mordid\w* de cobra",
     r"passando muito mal|muito mal .*(?:desmai|respir|peito)",
-    r"labios? (?:roxo|azul)\w*|ficando roxo",
+    r"labios? (?:roxo|azul)\w*|ficando roxo|ficou roxo|ficou azul",
+    r"fala\w* enrolad\w*|(?:fala|falar|falando) (?:tudo )?embolad\w*",
+    r"(?:lado|metade|braco|perna) (?:\w+ ){0,3}(?:nao mexe|nao se mexe|parou de mexer|paralisad\w*|dormente)",
+    r"(?:nao|parou de) (?:consegue |consigo )?mexer (?:o|a|um|uma) (?:lado|braco|perna)",
+    r"garganta (?:ta |esta )?fechando|inchando (?:todo|toda|inteir\w*)|nao consegue engolir",
+    r"se debatendo|revirando os olhos?|espumando pela boca",
     r"(?:me matar|suicid\w*|tirar (?:a )?minha (?:propria )?vida)",
-    r"socorro",
+    r"(?<!\bdo )(?<!\bda )(?<!\bde )socorro",  # not the name "Maria do Socorro"
     r"acidente grave|atropelad\w*|baleado|esfaquead\w*",
     r"queimadura grave|choque eletrico",
     r"reacao alergica (?:grave|forte)|anafila\w*|garganta fechando",
@@ -77,9 +82,18 @@ HUMAN = _rx(
     r"(?:me )?(?:liga|ligue|ligar|retorna|retornem) (?:pra mim|para mim)",
     r"(?:chama|chame|chamar) (?:a |o )?(?:moca|menina|rapaz|moco|atendente|recepcao|secretaria|alguem|pessoa)",
     r"falar com (?:a |o )?(?:moca|menina|rapaz|moco) da recepcao",
+    r"(?:ser atendid\w*|falar) (?:por|com) (?:um|uma) (?:funcionari\w*|pessoa|atendente|humano)",
+    r"(?:quero|chama|chame|cade) (?:a |o )?(?:secretaria|recepcionista|atendente)",
 )
 
-CANCEL = _rx(r"cancel\w*", r"desmarc\w*", r"nao vou (?:mais )?(?:poder )?(?:ir|comparecer)\b.*\bcancel\w*")
+CANCEL = _rx(
+    r"cancel\w*",
+    r"desmarc\w*",
+    r"(?:pode|podem) (?:tirar|retirar)",
+    r"nao vou mais precisar da consulta",
+    r"(?:tira|tirar|tirem) (?:a |minha )?(?:consulta|marcacao|agendamento)",
+    r"nao vou (?:mais )?(?:poder )?(?:ir|comparecer)\b.*\bcancel\w*",
+)
 
 RESCHEDULE = _rx(
     r"remarc\w*",
@@ -87,12 +101,17 @@ RESCHEDULE = _rx(
     r"(?:mudar|muda|trocar|troca|alterar|passar|transferir) (?:a |minha |o |meu )?(?:consulta|horario|data|dia|agendamento)",
     r"(?:mudar|muda|trocar|troca|alterar|passar) (?:pra|para|pro) ",
     r"(?:mudar|trocar|alterar) (?:o )?horario",
-    r"adiantar|antecipar|adiar",
+    r"adiantar|antecipar|adiar|empurrar|postergar|jogar (?:a consulta |minha consulta )?(?:pra|para) frente",
     r"outro (?:dia|horario)",
     r"(?:posso|da pra|consigo|tem como) (?:mudar|trocar)",
 )
 
 CHECK = _rx(
+    r"consulta\b(?: \w+){0,8} (?:ta|esta|foi|continua) (?:confirmad\w*|marcad\w*|agendad\w*|de pe|mantid\w*)",
+    r"(?:confirmar|saber|ver) (?:a |o )?(?:data|dia|horario|hora)\w*(?: \w+){0,4} (?:da |de )?minha consulta",
+    r"(?:que horas|quando|que dia) (?:fica|ficou|e|eh|sera) (?:a )?minha consulta",
+    r"marquei (?:alguma coisa|algo|consulta|alguma consulta)",
+    r"(?:tenho|tem) (?:alguma coisa|algo) (?:marcad\w*|agendad\w*)",
     r"(?:fiquei|ficou|esta|ta) (?:marcad\w*|agendad\w*)\b(?! (?:pra|para) (?:outro|outra))",
     r"(?:qual|que) (?:horario|hora|dia|data) ficou",
     r"(?:tenho|tem) (?:alguma coisa|algo|algum horario|alguma consulta|consulta) (?:agendad\w*|marcad\w*)",
@@ -142,6 +161,9 @@ PRICE = _rx(
 )
 
 INSURANCE_Q = _rx(
+    r"^(?:convenio|convenios|plano|planos|plano de saude)$",
+    r"(?:serve|vale|cobre|funciona) (?:pro|pra|para|com|no|na)",
+    r"(?:atende|atendem|aceita|aceitam|pega|pegam) (?:o |a |pelo |pela )?(?:unimed|amil|bradesco|sulamerica|sul america|hapvida|notredame|intermedica|porto seguro|cassi|geap|golden cross|prevent senior|mediservice|allianz|care plus|omint|ipasgo|iamspe|ipe saude|sami|postal saude|saude caixa|gndi)",
     r"aceit\w*",
     r"(?:quais|que) (?:convenios|planos)",
     r"convenios",
@@ -157,7 +179,7 @@ EXAMS = _rx(
     r"exames?",
     r"prepar\w*",
     r"jejum",
-    r"(?:faz|fazem|realiza|realizam) (?:o |a )?\w+",
+    r"(?:faz|fazem|realiza|realizam) (?:o |a )?(?!parte\b)\w+",
     r"precisa (?:de )?(?:algum )?(?:preparo|jejum)",
     r"posso (?:dirigir|comer|beber|tomar)",
 )
@@ -167,7 +189,7 @@ HOURS = _rx(
     r"(?:que|q) horas (?:voces )?(?:abre|abrem|fecha|fecham|comeca|comecam|funciona)",
     r"(?:abre|abrem|abrir|abrindo|fecha|fecham|fechar|funciona|funcionam|funcionar|aberto|aberta|abertos)",
     r"ate que horas",
-    r"(?:voces |a clinica )?(?:atende|atendem) (?:a noite|de noite|sabado|domingo|feriado|de manha|a tarde|no sabado|no domingo)",
+    r"(?:voces |a clinica )?(?:atende|atendem) (?:\w+ ){0,3}(?:noite|sabado|domingo|feriado|manha|tarde|almoco|cedo)",
     r"expediente",
 )
 
@@ -185,11 +207,15 @@ LOCATION = _rx(
     r"manda (?:a )?(?:localizacao|endereco|pin)",
     r"perto de (?:que|qual)",
     r"(?:fica|e|eh|ficam) (?:perto|proximo|longe) d\w*",
+    r"fica(?:m)? (?:em|no|na) (?:qual|que)",
+    r"(?:deixar|largar|parar|estacionar) o carro|onde (?:eu )?estaciono",
     r"(?:qual|que) (?:o )?ponto de referencia",
 )
 
 DOCTORS_Q = _rx(
     r"(?:quais|que) (?:os |sao os )?(?:medicos|medicas|doutores|profissionais)",
+    r"equipe medica|corpo clinico|(?:quais|que) profissionais",
+    r"atende o que|atende (?:de )?que|(?:e|eh) especialista em que",
     r"(?:quem|qual) (?:e|eh|sao) (?:o|a|os|as) (?:\w+ )?(?:medico|medica|\w+ista|\w+logo|\w+iatra|\w+atra|pediatra)s?",
     r"quem (?:e|eh|sao) (?:o|a|os|as)",
     r"nome (?:do|da|dos|das) ",
@@ -203,6 +229,7 @@ DOCTORS_Q = _rx(
 )
 
 SPECIALTIES_Q = _rx(
+    r"tem (?:algum |alguma |um |uma )?(?:otorrino|neuro|psico|fono|nutri|fisio|gastro|onco|hemato|angio|nefro|pneumo|reumato|geriatra|uro|psiquiatra|endocrino)\w*",
     r"especialidade\w*",
     r"(?:que|quais|qual) tipos? de (?:medico|especialista|consulta|atendimento|medicina)",
     r"(?:quais|que) (?:areas|area)",
@@ -222,6 +249,7 @@ GREETING = _rx(
 GOODBYE = _rx(
     r"tchau\w*",
     r"te mais|ate mais|inte|xau",
+    r"bjs|beijos|abs|ate$|fui$|ate a proxima",
     r"ate (?:mais|logo|breve|amanha|a proxima|outra hora)",
     r"falou|flw",
     r"era so isso|so isso mesmo|e so isso",
@@ -230,7 +258,7 @@ GOODBYE = _rx(
 )
 
 THANKS = _rx(
-    r"obrigad\w*|brigad\w*|agradec\w*|valeu|grato|grata|gratidao|thanks|obg|muito bom|ajudou (?:muito|demais)"
+    r"deus (?:te |lhe )?pague|deus abencoe|obrigad\w*|brigad\w*|agradec\w*|valeu|grato|grata|gratidao|thanks|obg|muito bom|ajudou (?:muito|demais)"
 )
 
 CONFIRM = _rx(
@@ -250,7 +278,10 @@ PAYMENT = _rx(
     r"cartao|cartoes|pix|dinheiro|boleto|parcel\w*|debito|credito|forma de pagamento|formas de pagamento"
 )
 
-OUT_OF_SCOPE_HINTS = _rx(r"robo|piada|chover|chuva|remedio|futebol|politica|previsao do tempo")
+OUT_OF_SCOPE_HINTS = _rx(
+    r"dolar|euro|bitcoin|cotacao|loteria|jogo do",
+    r"robo|piada|chover|chuva|remedio|futebol|politica|previsao do tempo",
+)
 # Topics that stay off-topic even next to booking words ("vaga de emprego").
 OFF_TOPIC = _rx(
     r"emprego|curriculo|trabalhar (?:ai|na clinica)|vend\w*|compr\w*",

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from ..types import Catalog
 from .normalize import normalize
@@ -167,6 +168,14 @@ class Lexicon:
             if len(part) >= 5 and len(names) == 1 and part not in _WEAK_NAME_PARTS:
                 self._fuzzy.setdefault(part, ("doctor", names[0]))
         self._fuzzy_choices = list(self._fuzzy)
+        self._doctor_parts_list = [p for p in self._doctor_by_part if " " not in p and len(p) >= 4]
+        # One-word answers with one typo ("cassy", "ipasco"): single-word names of 4+ letters.
+        self._short_words: dict[str, tuple[str, str]] = {
+            p: (key, c)
+            for key in ("insurance", "specialty", "exam")
+            for p, c in self.phrases[key]
+            if " " not in p and len(p) >= 4 and p not in NOT_NAME_WORDS
+        }
         # Clipped specialty words ("derma" for "dermatologia"): a prefix of 5+ letters
         # that belongs to exactly one specialty.
         owners: dict[str, set[str]] = defaultdict(set)
@@ -236,6 +245,12 @@ class Lexicon:
                     continue
                 name = self._doctor_full.get(phrase)
                 candidates = [name] if name else self._doctor_by_part.get(phrase, [])
+                if not candidates and titled and size == 1 and len(phrase) >= 4:
+                    # "dra cleonisse": after a title, a name part typed with a typo.
+                    best = process.extractOne(
+                        phrase, self._doctor_parts_list, scorer=fuzz.ratio, score_cutoff=80
+                    )
+                    candidates = self._doctor_by_part[best[0]] if best else []
                 if not candidates:
                     continue
                 single_weak = size == 1 and (phrase in _WEAK_NAME_PARTS or len(phrase) < 3)
@@ -271,6 +286,14 @@ class Lexicon:
                 if size == 1 and (prefixed := self._prefixes.get(phrase)):
                     add("specialty", prefixed, a, b, False)
                     continue
+                if size == 1 and len(words) <= 3 and 4 <= len(phrase) <= 8:
+                    near = process.extractOne(
+                        phrase, list(self._short_words), scorer=Levenshtein.distance, score_cutoff=1
+                    )
+                    if near is not None:
+                        key, canonical = self._short_words[near[0]]
+                        add(key, canonical, a, b, False)
+                        continue
                 cutoff = 88 if len(phrase) < 8 else 84
                 best = process.extractOne(phrase, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if best is None:

@@ -32,6 +32,10 @@ def display_name(words: list[str]) -> str:
     return " ".join(out)
 
 
+# "Jurandir Alves Filho", "Pedro Souza Neto": generational suffixes end a name.
+NAME_SUFFIXES = frozenset({"filho", "filha", "neto", "neta", "junior", "jr", "sobrinho"})
+
+
 def _take_name(words: list[str], known: Callable[[str], bool], *, max_words: int = 6) -> list[str]:
     """The longest run of name words at the start of ``words`` (particles only inside)."""
     taken: list[str] = []
@@ -41,7 +45,7 @@ def _take_name(words: list[str], known: Callable[[str], bool], *, max_words: int
         if fold(w) in NAME_PARTICLES and taken:
             taken.append(w)
             continue
-        if _is_name_word(w, known):
+        if _is_name_word(w, known) or (taken and fold(w) in NAME_SUFFIXES):
             taken.append(w)
         else:
             break
@@ -55,6 +59,7 @@ def introduced_name(raw: str, known: Callable[[str], bool]) -> tuple[str, tuple[
     plain = strip_accents(raw)
     if len(plain) != len(raw):  # decomposition changed the length: work on the plain text
         raw = plain
+    first: tuple[str, tuple[int, int]] | None = None
     for match in _INTRODUCER.finditer(plain):
         rest = raw[match.end() :].lstrip(" ,:;-")
         segment = _SEPARATOR.split(rest, maxsplit=1)[0]
@@ -71,8 +76,13 @@ def introduced_name(raw: str, known: Callable[[str], bool]) -> tuple[str, tuple[
             continue
         if name:
             start = raw.find(name[0], match.end())
-            return display_name(name), (start, start + len(" ".join(name)))
-    return None
+            found = (display_name(name), (start, start + len(" ".join(name))))
+            # "meu nome é Ana, mas a consulta é pro meu marido, Edivaldo": the patient is
+            # the relative, so a name introduced by a relative wins.
+            if _RELATIVE.search(introducer):
+                return found
+            first = first or found
+    return first
 
 
 _LEADING_FILLER = frozenset({"e", "eh", "ah", "o", "a", "sou", "nome"})

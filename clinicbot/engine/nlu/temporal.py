@@ -121,6 +121,29 @@ MINUTE_WORDS: dict[str, int] = {
     "cinco": 5,
 }
 
+# Days of the month written as words ("dia quinze", "dia vinte e dois").
+_UNITS = {"um": 1, "dois": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7, "oito": 8, "nove": 9}
+DAY_WORDS: dict[str, int] = {
+    **_UNITS,
+    "dez": 10,
+    "onze": 11,
+    "doze": 12,
+    "treze": 13,
+    "quatorze": 14,
+    "catorze": 14,
+    "quinze": 15,
+    "dezesseis": 16,
+    "dezessete": 17,
+    "dezoito": 18,
+    "dezenove": 19,
+    "vinte": 20,
+    "trinta": 30,
+    **{f"vinte e {w}": 20 + n for w, n in _UNITS.items()},
+    "trinta e um": 31,
+}
+# "daqui a duas semanas", "em tres dias": a count of days or weeks from today.
+COUNT_WORDS: dict[str, int] = {**_UNITS, "uma": 1, "duas": 2, "dez": 10, "quinze": 15}
+
 FIXED_TIMES: dict[str, datetime.time] = {
     "meio dia": datetime.time(12, 0),
     "meia noite": datetime.time(0, 0),
@@ -272,8 +295,14 @@ _MONTH_NAME_DATE_RE = re.compile(
 )
 
 _DAY_OF_MONTH_RE = re.compile(
-    r"""\bdia\s+(?P<day>\d{1,2}|primeiro)\b(?![/:])
+    rf"""\bdia\s+(?P<day>\d{{1,2}}|primeiro|{_alternation(DAY_WORDS)})\b(?![/:])
     (?P<next_month>\s+(?:do|no|de)\s+(?:mes\s+que\s+vem|proximo\s+mes))?""",
+    re.X,
+)
+
+_DAYS_FROM_NOW_RE = re.compile(
+    rf"""\b(?:daqui\s+a|daqui|dentro\s+de|em)\s+
+    (?P<count>\d{{1,2}}|{_alternation(COUNT_WORDS)})\s+(?P<unit>dias?|semanas?)\b""",
     re.X,
 )
 
@@ -442,7 +471,16 @@ def _next_weekday(today: datetime.date, weekday: int, *, next_week: bool) -> dat
 
 
 def _day_number(word: str) -> int:
-    return 1 if word == "primeiro" else int(word)
+    if word == "primeiro":
+        return 1
+    return DAY_WORDS[_words(word)] if not word.isdigit() else int(word)
+
+
+def _parse_days_from_now(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    raw = match["count"]
+    count = int(raw) if raw.isdigit() else COUNT_WORDS[_words(raw)]
+    days = count * 7 if match["unit"].startswith("semana") else count
+    return _candidate(match, ctx, date=ctx.today + datetime.timedelta(days=days))
 
 
 def _words(fragment: str) -> str:
@@ -556,6 +594,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("date", _NUMERIC_DATE_RE, _parse_numeric_date),
     _Rule("date", _MONTH_NAME_DATE_RE, _parse_month_name_date),
     _Rule("date", _DAY_OF_MONTH_RE, _parse_day_of_month),
+    _Rule("date", _DAYS_FROM_NOW_RE, _parse_days_from_now),
     _Rule("date", _RELATIVE_DAY_RE, _parse_relative_day),
     _Rule("date", _WEEKDAY_RE, _parse_weekday),
     _Rule("time", _FIXED_TIME_RE, _parse_fixed_time),
