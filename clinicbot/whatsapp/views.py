@@ -7,7 +7,6 @@ instead of losing the message. Nothing about the patient is logged.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -127,11 +126,3 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     return JsonResponse(
         {"ok": True, "messages": len(items), "statuses": len(parsed.statuses), "ignored": parsed.ignored}
     )
-
-
-def parse_json_body(request: HttpRequest) -> dict[str, object]:
-    """Helper for small JSON endpoints: a dict, or ValueError."""
-    data = json.loads(request.body or b"{}")
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data

@@ -10,7 +10,7 @@ from ..types import Catalog, ParseResult
 from . import intents as cue
 from .lexicon import Lexicon, Matches
 from .names import bare_name, introduced_name
-from .normalize import fold, normalize
+from .normalize import normalize
 from .temporal import TemporalMatch, extract_choice_number, extract_temporal
 from .vocabulary import SPECIALTY_LIKE_SUFFIXES
 
@@ -337,8 +337,3 @@ class Understanding:
         if _YES.search(t) and state in CONFIRM_STATES:
             return "confirm", 0.6
         return "out_of_scope", 0.5
-
-
-def fold_equal(a: str, b: str) -> bool:
-    """Compare names without regard to case or accents."""
-    return fold(a) == fold(b)
