@@ -44,7 +44,7 @@ serve: setup
 
 ## A Celery worker (with the periodic sweeper embedded) processing conversations and sending replies.
 worker: setup
-	$(PY) -m celery -A clinicbot worker --beat --loglevel INFO --concurrency 2
+	$(PY) -m celery -A clinicbot worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2
 
 ## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
 ## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).

@@ -74,6 +74,10 @@ TEMPLATES = [
 try:
     DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR / "clinicbot.sqlite3")}
     CACHES = {"default": cache_config(os.environ.get("REDIS_URL"))}
+    # Lets two test runs share one PostgreSQL server without clobbering pytest-django's
+    # ``test_<name>`` database (e.g. TEST_DATABASE_NAME=test_clinicbot_b).
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 except ConfigError as exc:  # one clear line, not a traceback
     sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
     raise SystemExit(2) from None
