@@ -17,6 +17,9 @@ class SessionState(models.TextChoices):
     CHOOSING_APPOINTMENT = "choosing_appointment", "escolhendo consulta"
     RESCHEDULING = "rescheduling", "remarcando"
     CONFIRMING_RESCHEDULE = "confirming_reschedule", "confirmando remarcação"
+    CONFIRMING_REMINDER = "confirming_reminder", "respondendo lembrete"
+    WAITLIST_NAME = "waitlist_name", "lista de espera: nome"
+    WAITLIST_OFFER = "waitlist_offer", "lista de espera: vaga oferecida"
     HANDOFF = "handoff", "com atendente"
 
 

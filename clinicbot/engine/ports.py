@@ -59,6 +59,51 @@ class Bookings(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class WaitlistRequest:
+    """A patient's wish to be called when a slot frees up (a doctor, or any doctor of a specialty)."""
+
+    phone: str
+    patient_name: str
+    specialty: str
+    insurance: str
+    date_from: dt.date  # the wished days, inclusive, in the clinic's timezone
+    date_to: dt.date
+    period: str = ""  # "", "morning", "afternoon" or "evening"
+    doctor: str = ""  # empty: any doctor of the specialty who takes the insurance
+    doctor_id: int = 0
+    specialty_id: int = 0
+    insurance_id: int = 0
+
+
+@dataclass(frozen=True)
+class WaitlistReceipt:
+    """What joining the waiting list gave back: the entry and how long an offered slot is held."""
+
+    entry_id: int
+    hold_minutes: int
+
+
+class Waitlist(Protocol):
+    """The clinic's waiting list: joined from a conversation, offers answered in one."""
+
+    def join(self, request: WaitlistRequest) -> WaitlistReceipt:
+        """Put the patient on the list (joining twice for the same wish keeps one entry)."""
+        ...
+
+    def decline(self, entry_id: int) -> None:
+        """The patient refused the offered slot: the entry leaves the list and the slot passes on."""
+        ...
+
+    def booked(self, entry_id: int, appointment_id: int) -> None:
+        """The offered slot was booked for the patient: the entry is done."""
+        ...
+
+    def requeue(self, entry_id: int) -> None:
+        """The offered slot was lost in the meantime: the patient waits again, keeping the place."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> dt.datetime:
         """The current aware datetime."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from clinicbot.engine.ports import BookingRequest
+from clinicbot.engine.ports import BookingError, BookingRequest, WaitlistReceipt, WaitlistRequest
 from clinicbot.engine.types import AppointmentInfo
 
-from . import services
+from . import services, waitlist
 from .models import Appointment
 
 # How far ahead one availability query reads a doctor's agenda (one query per doctor per turn).
@@ -37,8 +37,11 @@ class DatabaseAvailability:
     weighs several doctors and days still costs a single query.
     """
 
-    def __init__(self, timezone: str) -> None:
+    def __init__(self, timezone: str, *, now: dt.datetime | None = None, phone: str = "") -> None:
         self.tz = zoneinfo.ZoneInfo(timezone)
+        # With ``now``, slots held for other patients by the waiting list count as taken.
+        self.now = now
+        self.phone = phone
         self._window: tuple[dt.date, dt.date] | None = None
         self._taken: dict[tuple[int, dt.date], set[dt.time]] = {}
 
@@ -54,6 +57,12 @@ class DatabaseAvailability:
             for doctor, value in rows.values_list("doctor_id", "start"):
                 local = value.astimezone(self.tz)
                 self._taken.setdefault((doctor, local.date()), set()).add(local.time().replace(tzinfo=None))
+            if self.now is not None:
+                for doctor, value in waitlist.held_slots(now=self.now, exclude_phone=self.phone):
+                    local = value.astimezone(self.tz)
+                    self._taken.setdefault((doctor, local.date()), set()).add(
+                        local.time().replace(tzinfo=None)
+                    )
             self._window = (start, end)
         return self._taken.get((doctor_id, day), set())
 
@@ -66,19 +75,27 @@ class DatabaseBookings:
         self.now = now
 
     def book(self, request: BookingRequest) -> AppointmentInfo:
+        if waitlist.slot_held_for_another(
+            doctor_id=request.doctor_id, start=request.start, phone=request.phone, now=self.now
+        ):
+            raise BookingError("slot held for a waiting-list patient")
         appt = services.appointment_book(request=request, session_id=self.session_id)
         return _info(appt, names=(request.doctor_name, request.specialty, request.insurance))
 
     def cancel(self, appointment_id: int) -> AppointmentInfo:
-        return _info(services.appointment_cancel(appointment_id=appointment_id))
+        return _info(services.appointment_cancel(appointment_id=appointment_id, now=self.now))
 
     def confirm(self, appointment_id: int) -> AppointmentInfo:
         return _info(services.appointment_confirm(appointment_id=appointment_id))
 
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
+        if waitlist.slot_held_for_another(
+            doctor_id=request.doctor_id, start=request.start, phone=request.phone, now=self.now
+        ):
+            raise BookingError("slot held for a waiting-list patient")
         return _info(
             services.appointment_reschedule(
-                appointment_id=appointment_id, request=request, session_id=self.session_id
+                appointment_id=appointment_id, request=request, session_id=self.session_id, now=self.now
             )
         )
 
@@ -90,3 +107,24 @@ class DatabaseBookings:
             .order_by("start")
         )
         return [_info(a) for a in rows]
+
+
+class DatabaseWaitlist:
+    """The engine's Waitlist port for one conversation."""
+
+    def __init__(self, *, session_id: int | None, now: dt.datetime) -> None:
+        self.session_id = session_id
+        self.now = now
+
+    def join(self, request: WaitlistRequest) -> WaitlistReceipt:
+        entry = waitlist.waitlist_join(request=request, session_id=self.session_id, now=self.now)
+        return WaitlistReceipt(entry.id, int(waitlist.waitlist_hold().total_seconds() // 60))
+
+    def decline(self, entry_id: int) -> None:
+        waitlist.waitlist_decline(entry_id=entry_id, now=self.now)
+
+    def booked(self, entry_id: int, appointment_id: int) -> None:
+        waitlist.waitlist_mark_booked(entry_id=entry_id, appointment_id=appointment_id)
+
+    def requeue(self, entry_id: int) -> None:
+        waitlist.waitlist_requeue(entry_id=entry_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 
@@ -85,3 +86,102 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "aguardando vaga"
+    OFFERED = "offered", "vaga oferecida"
+    BOOKED = "booked", "agendado"
+    DECLINED = "declined", "recusou a vaga"
+    EXPIRED = "expired", "não respondeu a tempo"
+    CANCELLED = "cancelled", "cancelado"
+
+
+class WaitlistPeriod(models.TextChoices):
+    ANY = "", "qualquer horário"
+    MORNING = "morning", "manhã"
+    AFTERNOON = "afternoon", "tarde"
+    EVENING = "evening", "noite"
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a slot of a doctor (or any doctor of a specialty) on some days.
+
+    When a slot frees up, the oldest matching entry is offered it: the entry becomes
+    ``offered`` with the slot and a deadline, during which nobody else is offered or
+    shown that slot.
+    """
+
+    phone = models.CharField("telefone", max_length=64, db_index=True)
+    session = models.ForeignKey(
+        "conversations.ConversationSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name="conversa",
+    )
+    patient_name = models.CharField("paciente", max_length=150)
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, verbose_name="especialidade")
+    doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name="médico",
+        help_text="vazio: qualquer médico da especialidade que atenda o convênio",
+    )
+    insurance = models.ForeignKey(Insurance, on_delete=models.PROTECT, verbose_name="convênio")
+    date_from = models.DateField("a partir de")
+    date_to = models.DateField("até")
+    period = models.CharField(
+        "período", max_length=16, choices=WaitlistPeriod.choices, default=WaitlistPeriod.ANY, blank=True
+    )
+    status = models.CharField(
+        "situação", max_length=16, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    offered_doctor = models.ForeignKey(
+        Doctor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="médico da vaga oferecida",
+    )
+    offered_start = models.DateTimeField("vaga oferecida", null=True, blank=True)
+    offer_expires_at = models.DateTimeField("reservada até", null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="consulta marcada",
+    )
+    # Set from the caller's clock (not auto_now_add) so the queue order follows it in tests too.
+    created_at = models.DateTimeField("entrou em", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lista de espera"
+        verbose_name_plural = "lista de espera"
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The hold: a freed slot is offered to one waiting patient at a time.
+            models.UniqueConstraint(
+                fields=["offered_doctor", "offered_start"],
+                condition=models.Q(status="offered"),
+                name="one_live_offer_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")), name="waitlist_dates_in_order"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "date_from", "date_to"], name="waitlist_matching"),
+            models.Index(fields=["status", "offer_expires_at"], name="waitlist_offer_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_name} {self.date_from:%d/%m} ({self.get_status_display()})"

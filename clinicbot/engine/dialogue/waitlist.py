@@ -1,0 +1,247 @@
+"""The waiting list in the dialogue.
+
+* Joining: when the wished day (and period) of a doctor or specialty has no free slot
+  left, the alternatives come with one more choice — "lista de espera" — and a refusal
+  of the alternatives asks once more whether the patient wants to wait. A yes stores the
+  wish through the :class:`~clinicbot.engine.ports.Waitlist` port.
+* Answering an offer: the clinic offers a freed slot from outside a conversation turn
+  (the session is put in ``waitlist_offer`` with the slot as the booking draft). "1"/"sim"
+  books it through the normal booking path — the database stays the judge — and
+  "2"/"não" passes it to the next patient.
+
+State ``waitlist_name`` asks for the patient's name when joining needs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..nlu.normalize import normalize
+from ..ports import BookingRequest, Bookings, WaitlistRequest
+from ..replies.format import fmt_date, fmt_date_short
+from ..slots import beyond_horizon, free_starts, in_period, schedule_starts
+from ..types import AppointmentInfo, Choice, DoctorInfo, ParseResult, Reply, SessionState
+
+if TYPE_CHECKING:
+    from .policy import Policy, Turn
+
+OFFER_STATE = "waitlist_offer"
+NAME_STATE = "waitlist_name"
+STATES = frozenset({OFFER_STATE, NAME_STATE})
+PERIOD_PT = {"morning": " de manhã", "afternoon": " à tarde", "evening": " à noite"}
+
+# "quero entrar na lista de espera", "me coloca na lista", "pode me por na lista".
+_WANTS_LIST = re.compile(r"\blista de espera\b|\b(?:entrar|coloc\w*|bot\w*|por|poe)\b.*\blista\b")
+_BARE_NUMBER = re.compile(r"\s*([12])\s*[.!)]?\s*")
+# Outside the confirm states the NLU reads "sim, quero" as a new request: the offer's own yes/no.
+_YES = re.compile(r"^(?:sim|s|quero|aceito|pode|claro|ok|okay|beleza|bora|confirmo|marca|fechado)\b")
+_NO = re.compile(r"\b(?:nao|n|nem|dispenso)\b")
+
+
+def offer_to_join(
+    policy: Policy, st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date
+) -> None:
+    """Add the waiting list to the alternatives just offered, when the wished day is full.
+
+    Only a day the doctors work and that is simply booked up qualifies: a holiday, the
+    past, an off day or a day beyond the booking horizon can never free up.
+    """
+    if turn.waitlist is None or not turn.replies or not _day_full(turn, candidates, day, st.period):
+        return
+    who, date = policy._who(st), fmt_date(day)
+    wish: dict[str, Any] = {"date": day.isoformat(), "period": st.period}
+    last = turn.replies[-1]
+    choices = last.choices
+    if st.state == "choosing_slot":
+        offered = list(st.context.get("offered") or [])
+        number = len(offered) + 1
+        wish.update(offered=offered, option=number)
+        extra = turn.t("waitlist_option", who=who, date=date, number=number)
+        choices += (Choice.short(number, "Lista de espera", f"Aguardar vaga em {fmt_date_short(day)}"),)
+    else:  # no alternative at all: a plain yes joins
+        extra = turn.t("waitlist_option_yes", who=who, date=date)
+        st.context["yes_means"] = {"waitlist": True}
+    st.context["waitlist_wish"] = wish
+    turn.replies[-1] = Reply(f"{last.text}\n{extra}", choices)
+    st.context["prompt"] = f"{st.context.get('prompt', '')}\n{extra}".strip()
+
+
+def _day_full(turn: Turn, candidates: list[DoctorInfo], day: dt.date, period: str) -> bool:
+    c, now = turn.catalog, turn.local_now
+    if not candidates or day in c.holidays or day < now.date() or beyond_horizon(c, day, now):
+        return False
+    if not any(in_period(t, period) for d in candidates for t in schedule_starts(d, day)):
+        return False
+    return not any(in_period(t, period) for d in candidates for t in free_starts(c, d, day, turn.taken, now))
+
+
+def enter_offer(
+    st: SessionState,
+    *,
+    entry_id: int,
+    patient_name: str,
+    specialty: str,
+    doctor: str,
+    insurance: str,
+    start: dt.datetime,
+    prompt: str,
+) -> None:
+    """Put the conversation in ``waitlist_offer``: the offered slot (local ``start``) is the draft."""
+    st.previous_state, st.state = st.state, OFFER_STATE
+    st.patient_name, st.specialty, st.doctor, st.insurance = patient_name, specialty, doctor, insurance
+    st.date, st.time, st.period = start.date().isoformat(), f"{start:%H:%M}", ""
+    st.context = {"waitlist_entry_id": entry_id, "prompt": prompt, "doctor_auto": False}
+
+
+def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+    """Handle the message if it belongs to the waiting list; False lets the normal dispatch run."""
+    if turn.waitlist is None:
+        return False
+    if st.state == OFFER_STATE:
+        return _answer_offer(policy, st, parse, text, turn)
+    if st.state == NAME_STATE:
+        if "patient_name" in parse.entities:
+            st.patient_name = parse.entities["patient_name"]
+            _join(policy, st, turn)
+            return True
+        if parse.intent == "deny":
+            policy._reset(st)
+            turn.say(turn.t("booking_cancelled_by_patient"))
+            return True
+        return False
+    wish = st.context.get("waitlist_wish")
+    if not isinstance(wish, dict):
+        return False
+    wants = bool(_WANTS_LIST.search(normalize(text)))
+    if st.state == "choosing_slot" and wish.get("offered") == st.context.get("offered"):
+        picked = parse.choice == wish.get("option") and not ({"date", "time"} & parse.entities.keys())
+        if wants or picked:
+            return _join_or_ask_name(policy, st, turn)
+        if parse.intent == "deny":  # none of the alternatives: ask once whether to wait
+            st.context.pop("offered", None)
+            day = dt.date.fromisoformat(str(wish["date"]))
+            text_ = (
+                turn.t("waitlist_other_day")
+                + " "
+                + turn.t("waitlist_option_yes", who=policy._who(st), date=fmt_date(day))
+            )
+            policy._ask(st, turn, text_, state="collecting", expect="date")
+            st.context["yes_means"] = {"waitlist": True}
+            return True
+        return False
+    yes_means = st.context.get("yes_means") or {}
+    if st.state == "collecting" and yes_means.get("waitlist") and (parse.intent == "confirm" or wants):
+        st.context.pop("yes_means", None)
+        return _join_or_ask_name(policy, st, turn)
+    return False
+
+
+def _join_or_ask_name(policy: Policy, st: SessionState, turn: Turn) -> bool:
+    if not st.patient_name:
+        policy._ask(st, turn, turn.t("waitlist_ask_name"), state=NAME_STATE, expect="name")
+        return True
+    _join(policy, st, turn)
+    return True
+
+
+def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
+    assert turn.waitlist is not None
+    c = turn.catalog
+    wish = st.context.get("waitlist_wish") or {}
+    day = dt.date.fromisoformat(str(wish.get("date") or st.date))
+    period = str(wish.get("period", ""))
+    doctor = c.doctor(st.doctor) if st.doctor and not st.context.get("doctor_auto") else None
+    specialty = st.specialty or (doctor.specialties[0] if doctor else "")
+    who = policy._who(st)
+    receipt = turn.waitlist.join(
+        WaitlistRequest(
+            phone=st.phone,
+            patient_name=st.patient_name,
+            specialty=specialty,
+            insurance=st.insurance,
+            date_from=day,
+            date_to=day,
+            period=period,
+            doctor=doctor.name if doctor else "",
+            doctor_id=doctor.id if doctor else 0,
+            specialty_id=c.specialty_id(specialty),
+            insurance_id=c.insurance_id(st.insurance),
+        )
+    )
+    turn.say(
+        turn.t(
+            "waitlist_joined",
+            name=st.patient_name,
+            who=who,
+            date=fmt_date(day),
+            period=PERIOD_PT.get(period, ""),
+            minutes=receipt.hold_minutes,
+        )
+    )
+    turn.events.append("waitlist_joined")
+    _finish(policy, st)
+
+
+def _finish(policy: Policy, st: SessionState) -> None:
+    name, insurance = st.patient_name, st.insurance
+    policy._reset(st)
+    st.patient_name = name
+    if insurance:
+        st.context["last_insurance"] = insurance
+
+
+class _RecordingBookings:
+    """The turn's bookings, remembering the appointment a booking made."""
+
+    def __init__(self, inner: Bookings) -> None:
+        self.inner = inner
+        self.booked: AppointmentInfo | None = None
+
+    def book(self, request: BookingRequest) -> AppointmentInfo:
+        self.booked = self.inner.book(request)
+        return self.booked
+
+    def cancel(self, appointment_id: int) -> AppointmentInfo:
+        return self.inner.cancel(appointment_id)
+
+    def confirm(self, appointment_id: int) -> AppointmentInfo:
+        return self.inner.confirm(appointment_id)
+
+    def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
+        return self.inner.reschedule(appointment_id, request)
+
+    def active_for(self, phone: str) -> list[AppointmentInfo]:
+        return self.inner.active_for(phone)
+
+
+def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+    """1/sim books the held slot (the draft is already filled in); 2/não passes it on."""
+    assert turn.waitlist is not None
+    entry_id = int(st.context.get("waitlist_entry_id", 0))
+    bare = _BARE_NUMBER.fullmatch(text)
+    number = int(bare.group(1)) if bare else None
+    said = normalize(text)
+    yes = parse.intent == "confirm" or (bool(_YES.search(said)) and not _NO.search(said))
+    no = parse.intent == "deny" or (bool(_NO.search(said)) and not yes)
+    if number == 1 or (number is None and yes):
+        recorder = _RecordingBookings(turn.bookings)
+        turn.bookings = recorder
+        try:
+            policy._book(st, turn)  # a lost slot says so and offers the nearest free times
+        finally:
+            turn.bookings = recorder.inner
+        if recorder.booked is not None:
+            turn.waitlist.booked(entry_id, recorder.booked.id)
+            turn.events.append("waitlist_booked")
+        else:
+            turn.waitlist.requeue(entry_id)
+        return True
+    if number == 2 or (number is None and no):
+        turn.waitlist.decline(entry_id)
+        turn.say(turn.t("waitlist_declined"))
+        turn.events.append("waitlist_declined")
+        _finish(policy, st)
+        return True
+    return False
