@@ -3,9 +3,10 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
-from . import services
-from .models import Appointment, AppointmentStatus
+from . import services, waitlist
+from .models import Appointment, AppointmentStatus, WaitlistEntry
 
 
 @admin.register(Appointment)
@@ -39,9 +40,19 @@ class AppointmentAdmin(admin.ModelAdmin):
             request, queryset, "confirmada(s)", lambda i: services.appointment_confirm(appointment_id=i)
         )
 
-    @admin.action(description="Cancelar as consultas selecionadas")
+    @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)")
     def cancel(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        self._each(request, queryset, "cancelada(s)", lambda i: services.appointment_cancel(appointment_id=i))
+        # The notice goes through the WhatsApp outbox; imported here because scheduling sits
+        # below whatsapp in the dependency order (only this admin screen needs it).
+        from clinicbot.whatsapp.notices import appointment_cancel_notify
+
+        now = timezone.now()
+        notified = sum(appointment_cancel_notify(appointment_id=a.id, now=now) for a in queryset)
+        self.message_user(
+            request,
+            f"{queryset.count()} consulta(s) cancelada(s); {notified} paciente(s) avisado(s).",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Marcar como realizadas")
     def mark_completed(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
@@ -59,4 +70,53 @@ class AppointmentAdmin(admin.ModelAdmin):
             queryset,
             "marcada(s) como falta",
             lambda i: services.appointment_set_outcome(appointment_id=i, status=AppointmentStatus.NO_SHOW),
+        )
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "patient_name",
+        "specialty",
+        "doctor",
+        "insurance",
+        "date_from",
+        "date_to",
+        "period",
+        "status",
+        "offered_start",
+        "offer_expires_at",
+    )
+    list_filter = (
+        "status",
+        "specialty",
+        "doctor",
+        "insurance",
+        "period",
+        ("date_from", admin.DateFieldListFilter),
+    )
+    search_fields = ("patient_name", "phone")
+    date_hierarchy = "date_from"
+    list_select_related = ("specialty", "doctor", "insurance")
+    readonly_fields = (
+        "session",
+        "status",
+        "offered_doctor",
+        "offered_start",
+        "offer_expires_at",
+        "appointment",
+        "created_at",
+        "updated_at",
+    )
+    raw_id_fields = ("session",)
+    actions = ["cancel_entries"]
+
+    @admin.action(description="Tirar da lista de espera")
+    def cancel_entries(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
+        now = timezone.now()
+        for entry_id in queryset.values_list("id", flat=True):
+            waitlist.waitlist_cancel(entry_id=entry_id, now=now)
+        self.message_user(
+            request, f"{queryset.count()} pessoa(s) tirada(s) da lista de espera.", messages.SUCCESS
         )

@@ -1,0 +1,1 @@
+"""Integrations with the clinic's own systems (clinic-management software, calendars)."""

@@ -1,0 +1,93 @@
+"""Staff desk pages: thin views over the selectors and services (staff login required)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinicbot.clinics.snapshot import get_catalog
+from clinicbot.conversations.models import ConversationSession, Direction
+from clinicbot.conversations.services import session_hand_back
+from clinicbot.whatsapp.reminders import SERVICE_WINDOW
+
+from .selectors import conversation_history, doctor_day_agenda, handoff_queue
+from .services import StaffDeskError, staff_reply
+
+
+@staff_member_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The hand-off queue: who is waiting for a person, oldest first."""
+    now = timezone.now()
+    items = [(item, item.wait(now)) for item in handoff_queue()]
+    return render(request, "staff/queue.html", {"items": items, "now": now, "section": "queue"})
+
+
+@staff_member_required
+def conversation(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The whole history of one conversation, with the reply form."""
+    session = get_object_or_404(ConversationSession, id=session_id)
+    history = conversation_history(session_id=session.id)
+    last_user = next((m.timestamp for m in reversed(history) if m.direction == Direction.USER), None)
+    context = {
+        "session": session,
+        "history": history,
+        "section": "queue",
+        # WhatsApp only delivers free text within 24 h of the patient's last message.
+        "window_closed": last_user is None or timezone.now() - last_user > SERVICE_WINDOW,
+    }
+    return render(request, "staff/conversation.html", context)
+
+
+@require_POST
+@staff_member_required
+def reply(request: HttpRequest, session_id: int) -> HttpResponse:
+    try:
+        staff_reply(session_id=session_id, author=request.user, text=request.POST.get("text", ""))  # type: ignore[arg-type]
+    except StaffDeskError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Mensagem enviada ao paciente.")
+    return redirect("staff:conversation", session_id=session_id)
+
+
+@require_POST
+@staff_member_required
+def hand_back(request: HttpRequest, session_id: int) -> HttpResponse:
+    session_hand_back(session_id=session_id, now=timezone.now())
+    messages.success(request, "Conversa devolvida ao assistente.")
+    return redirect("staff:queue")
+
+
+@staff_member_required
+def agenda(request: HttpRequest) -> HttpResponse:
+    """One doctor's day: every slot, free or with its patient; previous/next day links."""
+    catalog = get_catalog()
+    doctors = sorted(catalog.doctors, key=lambda d: d.name)
+    if not doctors:
+        raise Http404("Nenhum médico cadastrado.")
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone)).date()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("data", "")) if request.GET.get("data") else today
+        doctor_id = int(request.GET.get("medico") or doctors[0].id)
+    except ValueError:
+        messages.error(request, "Data ou médico inválido.")
+        return redirect("staff:agenda")
+    result = doctor_day_agenda(doctor_id=doctor_id, day=day)
+    if result is None:
+        raise Http404("Médico não encontrado.")
+    context = {
+        "agenda": result,
+        "doctors": doctors,
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "today": today,
+        "section": "agenda",
+    }
+    return render(request, "staff/agenda.html", context)

@@ -1,0 +1,119 @@
+"""Notices the clinic sends on its own: an appointment cancelled by staff.
+
+Like reminders, the notice is a bot message stored in the patient's conversation and
+sent by the outbox (in order, with retries); outside WhatsApp's 24-hour window it goes as
+an approved template. The notification row's unique ``dedup_key`` makes it idempotent:
+cancelling twice, or two staff members clicking at once, tells the patient once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from clinicbot.clinics.snapshot import get_catalog
+from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.conversations.store import session_load_locked, session_save
+from clinicbot.core.tasks import enqueue
+from clinicbot.engine.replies.format import fmt_date, fmt_time
+from clinicbot.engine.replies.templates import render
+from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
+from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
+from clinicbot.scheduling.services import appointment_cancel
+
+from .reminders import SERVICE_WINDOW
+
+
+def cancellation_text(appt: Appointment) -> tuple[str, list[str]]:
+    """The notice's text and its template parameters (name, specialty, doctor, date, time)."""
+    catalog = get_catalog()
+    local = appt.start.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone))
+    values = {
+        "name": appt.patient_name.split()[0] if appt.patient_name else "",
+        "specialty": appt.specialty.name,
+        "doctor": appt.doctor.name,
+        "date": fmt_date(local.date()),
+        "time": fmt_time(local.time()),
+    }
+    return render("cancelled_by_clinic", catalog.templates, **values), list(values.values())
+
+
+def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
+    """Staff cancel an appointment; the patient is told once (future appointments only).
+
+    Returns True when a notice was stored (it is sent after the commit).
+    """
+    with transaction.atomic():
+        # Serialises concurrent cancels of one appointment: the second sees it cancelled.
+        was_active = (
+            Appointment.objects.select_for_update().filter(id=appointment_id).values_list("status", flat=True)
+        ).first() in ACTIVE_STATUSES
+        appt = appointment_cancel(appointment_id=appointment_id)
+        if not was_active or appt.start <= now:
+            return False
+        text, params = cancellation_text(appt)
+        try:
+            with transaction.atomic():  # a savepoint: a lost claim must not abort the cancel
+                notification = OutboundNotification.objects.create(
+                    type=NotificationType.CANCELLATION,
+                    phone=appt.phone,
+                    text=text,
+                    appointment=appt,
+                    scheduled_for=now,
+                    status=NotificationStatus.SENT,
+                    sent_at=now,
+                    attempts=1,
+                    dedup_key=f"cancellation:{appt.id}",
+                )
+        except IntegrityError:
+            return False
+        session_id = appt.session_id or _session_for(appt.phone, now)
+        stored = session_load_locked(session_id=session_id)
+        if stored is None:  # the conversation was erased in the meantime
+            return False
+        payload: dict[str, object] = {"notification": notification.id}
+        if _outside_window(session_id, now):
+            payload["template"] = {
+                "name": settings.CANCELLATION_TEMPLATE_NAME,
+                "language": settings.REMINDER_TEMPLATE_LANGUAGE,
+                "params": params,
+            }
+        ConversationMessage.objects.create(
+            session_id=session_id,
+            direction=Direction.BOT,
+            content=text,
+            payload=payload,
+            delivery_status=DeliveryStatus.PENDING,
+            timestamp=now,
+        )
+        state = stored.state
+        if state.context.get("reminder_appointment_id") == appt.id and not state.handed_off:
+            # A "1/2/3" answer to this appointment's reminder no longer makes sense.
+            stored.state = type(state)(phone=state.phone, patient_name=state.patient_name)
+        session_save(stored=stored, now=now)
+        transaction.on_commit(lambda: _send(session_id))
+    return True
+
+
+def _send(session_id: int) -> None:
+    from .tasks import send_outbox  # tasks import the services, not the other way round
+
+    enqueue(send_outbox, session_id)
+
+
+def _outside_window(session_id: int, now: dt.datetime) -> bool:
+    last_inbound = (
+        ConversationMessage.objects.filter(session_id=session_id, direction=Direction.USER)
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    return last_inbound is None or now - last_inbound > SERVICE_WINDOW
+
+
+def _session_for(phone: str, now: dt.datetime) -> int:
+    session, _ = ConversationSession.objects.get_or_create(phone=phone, defaults={"last_activity": now})
+    return session.id
