@@ -29,6 +29,7 @@ from clinicbot.core import cache as safe_cache
 from clinicbot.core.clock import FrozenClock
 from clinicbot.core.phones import normalize_phone
 from clinicbot.engine.nlu.normalize import fold
+from clinicbot.llm.usage import usage_report
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
 from .models import ConversationSession
@@ -366,4 +367,7 @@ def run_evaluation(
         evaluation.run_nlu(nlu)
     if dialogues:
         evaluation.run_dialogues(dialogues, on_turn=on_turn)
-    return evaluation.report.as_dict()
+    report = evaluation.report.as_dict()
+    # Tokens spent by the LLM provider (LLM_PROVIDER / --provider); zeros when offline.
+    report["llm"] = usage_report(turns=report["turns"])
+    return report

@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--dialogues")
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--verbose-turns", action="store_true", help="print every turn and reply")
+        parser.add_argument(
+            "--provider",
+            choices=["offline", "gemini", "openai"],
+            help="answer through this LLM provider (default: LLM_PROVIDER); the report's 'llm' has its tokens",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         # A fresh throw-away database: in-memory SQLite, or a uniquely named PostgreSQL
@@ -36,6 +41,10 @@ class Command(BaseCommand):
             def on_turn(did: str, text: str, replies: list[str]) -> None:
                 self.stderr.write(f"[{did}] > {text}\n" + "\n".join(f"    < {r}" for r in replies))
 
+        if opts.get("provider"):
+            from django.conf import settings
+
+            settings.LLM_PROVIDER = opts["provider"]
         try:
             if opts["verbose_turns"]:
                 from django.conf import settings
@@ -73,3 +82,9 @@ class Command(BaseCommand):
             f"Turns: {r['turns']}, latency p50 {r['latency_ms']['p50']} ms, p99 {r['latency_ms']['p99']} ms, "
             f"DB queries/turn mean {r['db_queries_per_turn']['mean']} max {r['db_queries_per_turn']['max']}"
         )
+        if (llm := r.get("llm")) and llm["provider"] != "offline":
+            w(
+                f"LLM {llm['provider']}: {llm['calls']} calls, {llm['fallbacks']} offline fallbacks, "
+                f"prompt tokens/turn {llm['mean_prompt_tokens_per_turn']}, "
+                f"completion tokens/turn {llm['mean_completion_tokens_per_turn']}"
+            )

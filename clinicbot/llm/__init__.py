@@ -1,0 +1,1 @@
+"""Optional LLM replies: providers, token accounting and budget, circuit breaker."""

@@ -1,0 +1,136 @@
+"""Token accounting and the daily budget.
+
+Every call's prompt and completion tokens (the provider's usage fields) are added to a
+per-day counter in the cache — the fast check of the budget on every turn — and, once the
+turn commits, to :class:`~clinicbot.llm.models.TokenUsage` (per day and provider) and
+:class:`~clinicbot.llm.models.ConversationTokenUsage` with ``F()`` increments, so a
+restart or an emptied cache loses nothing: a missing cache counter is rebuilt from the
+database. Days are the clinic's: the budget resets at local midnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+
+from clinicbot.core.cache import safe_get, safe_set
+from clinicbot.ops.metrics import LLM_FALLBACKS, LLM_TOKENS
+
+from .cache_counters import counter_add
+from .models import BudgetMode, ConversationTokenUsage, TokenUsage
+
+ECONOMY_SHARE = 0.8
+_DAY_TTL = 2 * 24 * 3600
+
+
+def usage_day(*, now: dt.datetime, timezone: str | None = None) -> dt.date:
+    """The clinic's calendar day of ``now``."""
+    return now.astimezone(zoneinfo.ZoneInfo(timezone or settings.TIME_ZONE)).date()
+
+
+def _day_key(day: dt.date) -> str:
+    return f"llm:tokens:{day.isoformat()}"
+
+
+def tokens_used(*, day: dt.date) -> int:
+    """Prompt + completion tokens spent on ``day`` by every provider (cache, else database)."""
+    cached = safe_get(_day_key(day))
+    if cached is not None:
+        return int(cached)
+    totals = TokenUsage.objects.filter(day=day).aggregate(p=Sum("prompt_tokens"), c=Sum("completion_tokens"))
+    used = int(totals["p"] or 0) + int(totals["c"] or 0)
+    safe_set(_day_key(day), used, _DAY_TTL)
+    return used
+
+
+def tokens_used_today(*, now: dt.datetime | None = None) -> int:
+    """Tokens spent today in the clinic's timezone (for metrics and the admin)."""
+    return tokens_used(day=usage_day(now=now or dt.datetime.now(dt.UTC)))
+
+
+def budget_mode(*, day: dt.date) -> BudgetMode:
+    """normal, economy (above 80 % of ``LLM_DAILY_TOKEN_BUDGET``) or offline (budget spent)."""
+    budget = settings.LLM_DAILY_TOKEN_BUDGET
+    if budget <= 0:
+        return BudgetMode.OFFLINE
+    used = tokens_used(day=day)
+    if used >= budget:
+        return BudgetMode.OFFLINE
+    if used >= ECONOMY_SHARE * budget:
+        return BudgetMode.ECONOMY
+    return BudgetMode.NORMAL
+
+
+def _increment(
+    model: type[TokenUsage] | type[ConversationTokenUsage], lookup: dict[str, object], **deltas: int
+) -> None:
+    changes = {name: F(name) + value for name, value in deltas.items() if value}
+    if not changes or model.objects.filter(**lookup).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**lookup, **deltas)
+    except IntegrityError:  # another worker created the row first
+        model.objects.filter(**lookup).update(**changes)
+
+
+def usage_record(
+    *, provider: str, day: dt.date, session_id: int, prompt_tokens: int, completion_tokens: int
+) -> None:
+    """Count one successful call: cache and metrics now, database rows when the turn commits."""
+    tokens = prompt_tokens + completion_tokens
+    tokens_used(day=day)  # make sure the counter starts from the database's count
+    counter_add(_day_key(day), tokens, timeout=_DAY_TTL)
+    LLM_TOKENS.labels(provider=provider, kind="prompt").inc(prompt_tokens)
+    LLM_TOKENS.labels(provider=provider, kind="completion").inc(completion_tokens)
+
+    def persist() -> None:
+        counts = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "calls": 1}
+        _increment(TokenUsage, {"day": day, "provider": provider}, **counts)
+        _increment(ConversationTokenUsage, {"session_id": session_id}, **counts)
+
+    # After the commit: the F() update then holds its row lock for milliseconds, not for
+    # the rest of a turn that may wait on another LLM call.
+    transaction.on_commit(persist)
+
+
+def fallback_record(*, provider: str, day: dt.date, session_id: int, reason: str) -> None:
+    """Count one turn the LLM should have answered but the offline engine did, and why."""
+    LLM_FALLBACKS.labels(reason=reason).inc()
+
+    def persist() -> None:
+        _increment(TokenUsage, {"day": day, "provider": provider}, fallbacks=1)
+        _increment(ConversationTokenUsage, {"session_id": session_id}, fallbacks=1)
+
+    transaction.on_commit(persist)
+
+
+def usage_summary() -> dict[str, int]:
+    """Totals over every stored day (``evaluate`` runs on a throw-away database)."""
+    totals = TokenUsage.objects.aggregate(
+        p=Sum("prompt_tokens"), c=Sum("completion_tokens"), n=Sum("calls"), f=Sum("fallbacks")
+    )
+    return {
+        "prompt_tokens": int(totals["p"] or 0),
+        "completion_tokens": int(totals["c"] or 0),
+        "calls": int(totals["n"] or 0),
+        "fallbacks": int(totals["f"] or 0),
+    }
+
+
+def usage_report(*, turns: int) -> dict[str, object]:
+    """The ``llm`` section of ``evaluate``'s report: calls, fallbacks, tokens per turn."""
+    from django.conf import settings
+
+    totals = usage_summary()
+    per_turn = max(turns, 1)
+    return {
+        "provider": settings.LLM_PROVIDER,
+        **totals,
+        "mean_prompt_tokens_per_turn": round(totals["prompt_tokens"] / per_turn, 1),
+        "mean_completion_tokens_per_turn": round(totals["completion_tokens"] / per_turn, 1),
+    }
