@@ -37,14 +37,20 @@ run: setup
 	@echo "Chat in a terminal:  $(PY) manage.py chat"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Turns run in the Celery worker and /metrics is served by gunicorn: both write Prometheus
+# samples to one shared directory (emptied by `make serve`, so start the web server first).
+METRICS_DIR ?= var/prometheus
+
 ## Production-like: gunicorn web server on the configured services (DATABASE_URL, REDIS_URL, gateway).
 serve: setup
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 	$(PY) manage.py migrate --noinput
-	$(PY) -m gunicorn clinicbot.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(PY) -m gunicorn clinicbot.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 ## A Celery worker (with the periodic sweeper embedded) processing conversations and sending replies.
 worker: setup
-	$(PY) -m celery -A clinicbot worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2
+	mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(PY) -m celery -A clinicbot worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2
 
 ## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
 ## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -24,6 +25,14 @@ _stats = {"hits": 0, "misses": 0, "errors": 0}
 # stale, so they are deleted as soon as the cache answers again (before any other read).
 _dirty: set[str] = set()
 _MAX_DIRTY = 10_000
+# Called on every read with (key, "hit" | "miss" | "error"). The ops app registers its
+# Prometheus counter here at start-up, so core imports no other app.
+lookup_observers: list[Callable[[str, str], None]] = []
+
+
+def _observe(key: str, result: str) -> None:
+    for observer in lookup_observers:
+        observer(key, result)
 
 
 def _available() -> bool:
@@ -58,13 +67,16 @@ def safe_get(key: str) -> Any | None:
     """Return the cached value, or None on a miss or when the cache is unreachable."""
     if not _available() or not _flush_dirty():
         _stats["misses"] += 1
+        _observe(key, "error")
         return None
     try:
         value = cache.get(key)
     except Exception as exc:
         _failed("get", key, exc)
+        _observe(key, "error")
         return None
     _stats["hits" if value is not None else "misses"] += 1
+    _observe(key, "hit" if value is not None else "miss")
     return value
 
 

@@ -20,9 +20,15 @@ class DailyMetricsAdmin(admin.ModelAdmin):
         "bookings",
         "conversion_rate",
         "handoffs",
+        "no_shows",
+        "funnel_collecting",
+        "funnel_choosing_slot",
+        "funnel_confirming",
+        "funnel_booked",
         "median_response_ms",
         "llm_tokens",
     )
+    date_hierarchy = "date"
 
 
 @admin.register(GatewayCallLog)

@@ -65,6 +65,14 @@ class DailyMetrics(models.Model):
     handoffs = models.PositiveIntegerField("transferências", default=0)
     median_response_ms = models.FloatField("tempo de resposta mediano (ms)", null=True, blank=True)
     llm_tokens = models.PositiveIntegerField("tokens de LLM", default=0)
+    no_shows = models.PositiveIntegerField("faltas", default=0)
+    # The booking funnel: conversations of the day that got at least this far (so each
+    # number is <= the one before; the difference is who dropped out at that step).
+    funnel_collecting = models.PositiveIntegerField("funil: informando dados", default=0)
+    funnel_choosing_slot = models.PositiveIntegerField("funil: escolhendo horário", default=0)
+    funnel_confirming = models.PositiveIntegerField("funil: confirmando", default=0)
+    funnel_booked = models.PositiveIntegerField("funil: agendou", default=0)
+    computed_at = models.DateTimeField("calculado em", null=True, blank=True)
 
     class Meta:
         verbose_name = "métricas do dia"

@@ -1,0 +1,116 @@
+"""Prometheus metrics of the assistant, and the small helpers that record them.
+
+Import the metric objects from here and increment them where the event happens
+(``LLM_TOKENS.labels(provider="openai", kind="prompt").inc(n)``). They live in
+prometheus-client's default registry; ``/metrics`` renders it.
+
+Multiprocess (gunicorn with several workers, Celery prefork): when the environment
+variable ``PROMETHEUS_MULTIPROC_DIR`` names a writable, empty-at-start directory,
+prometheus-client keeps every process's values in memory-mapped files there and
+``/metrics`` merges them with :class:`prometheus_client.multiprocess.MultiProcessCollector`.
+The variable must be set before Python starts (prometheus-client reads it at import);
+gunicorn's ``child_exit`` hook (see ``gunicorn.conf.py``) marks dead workers' gauges.
+
+Label values are always from small closed sets (gateway names, message types, intents,
+outcomes): never a phone number, a message text or anything unbounded.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.db import transaction
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.registry import REGISTRY
+
+MESSAGES_IN = Counter(
+    "clinicbot_messages_in",
+    "Inbound WhatsApp messages accepted by a webhook, by gateway and message type.",
+    ["gateway", "type"],
+)
+MESSAGES_OUT = Counter(
+    "clinicbot_messages_out",
+    "Replies delivered to a gateway, by gateway and kind (text, choices, template).",
+    ["gateway", "type"],
+)
+OUTBOUND_FAILURES = Counter(
+    "clinicbot_outbound_failures",
+    "Sends a gateway refused, by gateway and kind (permanent: marked failed; transient: retried).",
+    ["gateway", "kind"],
+)
+WEBHOOK_AUTH_FAILURES = Counter(
+    "clinicbot_webhook_auth_failures",
+    "Webhook requests rejected for a bad signature, token or secret, by gateway.",
+    ["gateway"],
+)
+# Buckets sized for a turn: the offline engine answers in ~5-50 ms, an LLM call in seconds.
+TURN_LATENCY = Histogram(
+    "clinicbot_turn_duration_seconds",
+    "Time to compute the bot's answer to one turn (NLU + dialogue + agenda queries).",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+INTENTS = Counter("clinicbot_intents", "Turns by the intent the NLU detected.", ["intent"])
+TURN_EVENTS = Counter(
+    "clinicbot_turn_events",
+    "Notable turn outcomes the engine reported (booked, cancelled, handoff, emergency, engine_error…).",
+    ["event"],
+)
+BOOKINGS = Counter(
+    "clinicbot_bookings",
+    "Booking service outcomes (booked, rescheduled, slot_taken, invalid, cancelled, confirmed, completed, no_show).",
+    ["outcome"],
+)
+CACHE_LOOKUPS = Counter(
+    "clinicbot_cache_lookups",
+    "Cache reads by key family (session, snapshot, other) and result (hit, miss, error).",
+    ["family", "result"],
+)
+LLM_TOKENS = Counter(
+    "clinicbot_llm_tokens",
+    "LLM tokens consumed, by provider and kind (prompt, completion).",
+    ["provider", "kind"],
+)
+LLM_FALLBACKS = Counter(
+    "clinicbot_llm_fallbacks",
+    "Turns answered by the offline engine because the LLM could not be used, by reason.",
+    ["reason"],
+)
+
+# Cache key prefixes → the family label. Unknown prefixes are "other", so a new key family
+# can never blow up the label cardinality.
+_CACHE_FAMILIES = (("session:", "session"), ("clinic:snapshot", "snapshot"))
+
+
+def cache_family(key: str) -> str:
+    """The metric label of a cache key: ``session``, ``snapshot`` or ``other``."""
+    return next((family for prefix, family in _CACHE_FAMILIES if key.startswith(prefix)), "other")
+
+
+def record_cache_lookup(key: str, result: str) -> None:
+    """Count one cache read of ``key`` (``hit``, ``miss`` or ``error``); only its family is recorded."""
+    CACHE_LOOKUPS.labels(family=cache_family(key), result=result).inc()
+
+
+def record_booking(outcome: str) -> None:
+    """Count one booking-service outcome once the surrounding transaction commits.
+
+    A booking rolled back with its turn never happened, so it is not counted; outside a
+    transaction Django runs the callback at once.
+    """
+    transaction.on_commit(lambda: BOOKINGS.labels(outcome=outcome).inc())
+
+
+def render_latest() -> tuple[bytes, str]:
+    """The exposition text of every metric (merged across processes when multiprocess)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

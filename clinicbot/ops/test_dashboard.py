@@ -1,0 +1,67 @@
+"""The staff dashboard page, server side: who may see it and what it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from clinicbot.ops.dashboard import dashboard_rows
+from clinicbot.ops.models import DailyMetrics
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model) -> Client:
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("recepcao", password="x", is_staff=True))
+    return client
+
+
+def test_only_staff_can_open_the_dashboard(django_user_model):
+    anonymous = Client().get("/ops/dashboard/")
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    patient = Client()
+    patient.force_login(django_user_model.objects.create_user("paciente", password="x"))
+    assert patient.get("/ops/dashboard/").status_code == 302
+
+
+def test_missing_days_are_zeros_and_the_period_is_complete():
+    today = timezone.localdate()
+    DailyMetrics.objects.create(date=today - dt.timedelta(days=2), conversations=5, bookings=2)
+    rows = dashboard_rows(last=today, days=7)
+    assert [r.date for r in rows] == [today - dt.timedelta(days=n) for n in range(6, -1, -1)]
+    assert [r.conversations for r in rows] == [0, 0, 0, 0, 5, 0, 0]
+
+
+def test_the_dashboard_renders_every_chart_as_inline_svg_with_the_numbers(staff):
+    today = timezone.localdate()
+    DailyMetrics.objects.create(
+        date=today - dt.timedelta(days=1),
+        conversations=40,
+        bookings=10,
+        handoffs=3,
+        no_shows=2,
+        llm_tokens=1234,
+        funnel_collecting=30,
+        funnel_choosing_slot=22,
+        funnel_confirming=14,
+        funnel_booked=10,
+    )
+    html = staff.get("/ops/dashboard/?dias=7").content.decode()
+    for key in ("volume", "conversion", "funnel", "handoffs", "tokens"):
+        assert re.search(rf'id="chart-{key}"[^>]*>\s*<svg', html), key
+    assert "<script src=" not in html.split('id="chart-volume"')[1]  # no CDN script in the charts
+    assert 'id="card-conversion">Conversão<strong>25%' in html
+    funnel = html.split('id="funnel-table"')[1]
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", funnel)] == [40, 30, 22, 14, 10]
+
+
+def test_the_daily_metrics_admin_links_to_the_dashboard(staff, django_user_model):
+    django_user_model.objects.filter(username="recepcao").update(is_superuser=True)
+    page = staff.get("/admin/ops/dailymetrics/").content.decode()
+    assert 'href="/ops/dashboard/"' in page

@@ -1,0 +1,87 @@
+"""What every engine turn records for operations: Prometheus metrics and the day's funnel.
+
+The booking funnel (how far each conversation got on a day: collecting → choosing_slot →
+confirming → booked) and hand-offs are kept in the session's own state, under
+``context["_ops_days"]`` = ``{"2026-05-12": {"stage": 3, "handoff": true}, …}`` (clinic-
+timezone days, the last :data:`KEEP_DAYS`). The session row is written on every turn
+anyway, so this costs no database query (a turn stays at ~6); the daily roll-up reads it
+back and keeps the highest counts it has seen (see :mod:`clinicbot.ops.rollup`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.utils import timezone
+
+from .metrics import INTENTS, TURN_EVENTS, TURN_LATENCY
+
+OPS_KEY = "_ops_days"
+KEEP_DAYS = 8
+# The furthest booking step a conversation reached, in order. choosing_doctor is part of
+# filling in the request, so it counts as collecting.
+FUNNEL_STAGES = ("collecting", "choosing_slot", "confirming", "booked")
+_STATE_RANK = {"collecting": 1, "choosing_doctor": 1, "choosing_slot": 2, "confirming": 3}
+BOOKED_RANK = 4
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def funnel_rank(*, state: str, mode: str, events: tuple[str, ...]) -> int:
+    """0 outside the booking flow, else 1-4 (see :data:`FUNNEL_STAGES`). Rescheduling is not a new booking."""
+    if "booked" in events:
+        return BOOKED_RANK
+    if mode == "reschedule":
+        return 0
+    return _STATE_RANK.get(state, 0)
+
+
+def funnel_remember(
+    *, context: dict[str, Any], previous: dict[str, Any], day: dt.date, rank: int, handoff: bool
+) -> None:
+    """Store the day's furthest stage and hand-off flag in ``context`` (the engine may have reset it)."""
+    days: dict[str, dict[str, Any]] = {k: dict(v) for k, v in previous.items() if isinstance(v, dict)}
+    today = days.setdefault(day.isoformat(), {})
+    if rank > int(today.get("stage", 0)):
+        today["stage"] = rank
+    if handoff:
+        today["handoff"] = True
+    if not today:
+        del days[day.isoformat()]
+    if days:
+        context[OPS_KEY] = {k: days[k] for k in sorted(days)[-KEEP_DAYS:]}
+
+
+def observe_turn(func: _F) -> _F:
+    """Decorate the pipeline's ``_run_engine(stored, text, now, catalog) -> TurnResult``.
+
+    Records the turn's duration, intent and events for ``/metrics`` and the day's funnel
+    step in the session state. Never changes the replies.
+    """
+
+    @functools.wraps(func)
+    def wrapper(stored: Any, text: str, now: dt.datetime, *args: Any, **kwargs: Any) -> Any:
+        previous = dict(stored.state.context.get(OPS_KEY) or {})
+        started = time.perf_counter()
+        result = func(stored, text, now, *args, **kwargs)
+        TURN_LATENCY.observe(time.perf_counter() - started)
+        INTENTS.labels(intent=result.parse.intent or "unknown").inc()
+        for event in result.events:
+            TURN_EVENTS.labels(event=event).inc()
+        state = stored.state
+        funnel_remember(
+            context=state.context,
+            previous=previous,
+            day=timezone.localdate(now),
+            rank=funnel_rank(
+                state=state.state, mode=str(state.context.get("mode", "")), events=result.events
+            ),
+            handoff="handoff" in result.events or "silent_handoff" in result.events,
+        )
+        return result
+
+    return wrapper  # type: ignore[return-value]
