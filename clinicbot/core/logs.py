@@ -1,0 +1,124 @@
+"""Structured logs: JSON lines with a correlation id, personal data masked.
+
+Every record passes two handler filters:
+
+- :class:`CorrelationFilter` stamps the id of the request or message being processed
+  (see :mod:`clinicbot.core.correlation`), so one patient turn can be followed from the
+  webhook to the worker that answered it;
+- :class:`MaskingFilter` masks phone numbers anywhere in the text ("5511*****0001"),
+  and names and message texts passed as ``extra`` fields. Only DEBUG-level records of a
+  DEBUG=1 (development) deployment are left as they are: production never logs them.
+
+This module imports no Django so settings.py can build ``LOGGING`` with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from .correlation import current_correlation_id
+
+# A phone-like run: 10+ digits, optionally "+"-prefixed and split by spaces, dots,
+# dashes or parentheses ("+55 (11) 99999-0001"); a run ending in ":" is a date and time.
+_PHONE_RUN = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){9,}(?![\d:])")
+# ``extra`` keys whose values are message texts or people's names.
+TEXT_KEYS = frozenset({"text", "content", "body", "message_text", "reply", "replies_text"})
+NAME_KEYS = frozenset({"patient_name", "contact_name", "profile_name", "display_name"})
+_STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
+
+
+def mask_phone_digits(digits: str) -> str:
+    """ "5511999990001" -> "5511*****0001": enough to tell numbers apart, not to call one."""
+    return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
+
+
+def mask_phones(text: str) -> str:
+    """Mask every phone-like run of 10 or more digits in ``text``."""
+    return _PHONE_RUN.sub(lambda m: mask_phone_digits(re.sub(r"\D", "", m.group())), text)
+
+
+def mask_name(name: str) -> str:
+    """ "Marta Reis" -> "M*** R***"."""
+    return " ".join(part[:1] + "***" for part in str(name).split()) or ""
+
+
+def mask_value(key: str, value: Any) -> Any:
+    """The loggable form of an ``extra`` field."""
+    if key in TEXT_KEYS and isinstance(value, str):
+        return f"<{len(value)} caracteres>"
+    if key in NAME_KEYS and isinstance(value, str):
+        return mask_name(value)
+    if isinstance(value, str):
+        return mask_phones(value)
+    if isinstance(value, (list, tuple)):
+        return [mask_value(key, v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_value(str(k), v) for k, v in value.items()}
+    return value
+
+
+class CorrelationFilter(logging.Filter):
+    """Adds ``correlation_id`` (the current request's or message's) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = current_correlation_id() or "-"
+        return True
+
+
+class MaskingFilter(logging.Filter):
+    """Masks phones, names and message texts in every record (see the module docstring)."""
+
+    def __init__(self, unmasked_debug: bool = False) -> None:
+        super().__init__()
+        self.unmasked_debug = unmasked_debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_masked", False):
+            return True
+        if self.unmasked_debug and record.levelno <= logging.DEBUG:
+            return True
+        record.msg, record.args = mask_phones(record.getMessage()), None
+        for key in set(vars(record)) - _STANDARD:
+            if not key.startswith("_") and key != "correlation_id":
+                setattr(record, key, mask_value(key, getattr(record, key)))
+        if record.exc_info:
+            # Tracebacks quote values (a phone in a query, a text in an error): mask them too.
+            record.exc_text = mask_phones(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = mask_phones(record.stack_info)
+        record._masked = True
+        return True
+
+
+def logging_config(*, fmt: str, level: str, debug: bool) -> dict[str, Any]:
+    """The ``LOGGING`` dict: ``fmt`` is "json" (one object per line) or "console"."""
+    formatters = {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "correlation": {"()": CorrelationFilter},
+            "mask": {"()": MaskingFilter, "unmasked_debug": debug},
+        },
+        "formatters": {fmt: formatters[fmt]},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": fmt,
+                "filters": ["correlation", "mask"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }

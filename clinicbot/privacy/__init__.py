@@ -1,0 +1,1 @@
+"""Personal data (LGPD): export and erasure per phone, retention purge, audit trail."""

@@ -1,0 +1,158 @@
+"""The registry of personal data sources: one small adapter per table that holds a phone.
+
+Export and erasure walk this registry, so a new table with personal data plugs in with
+one ``register_source(...)`` entry (here, or from its own app's ``AppConfig.ready``):
+
+    register_source(PersonalDataSource(
+        name="waiting_list",
+        rows=lambda s: WaitingListEntry.objects.filter(phone__in=s.variants),
+        erase=Erase.DELETE,
+    ))
+
+Erasure runs the sources in registration order. Sources that anonymise instead of
+deleting (appointments: the clinic keeps doctor/time/status for its statistics and
+records) give the replacement values of their identifying columns.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core import serializers
+from django.db.models import Q, QuerySet
+
+from clinicbot.conversations.models import ConversationMessage, ConversationSession
+from clinicbot.integrations.models import SyncEvent
+from clinicbot.llm.models import ConversationTokenUsage
+from clinicbot.ops.models import OutboundNotification
+from clinicbot.scheduling.models import Appointment, WaitlistEntry
+
+from .subject import Subject
+
+ANONYMISED = "anonimizado"
+
+
+class Erase(enum.Enum):
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class PersonalDataSource:
+    """How to find, export and erase one table's rows about a subject."""
+
+    name: str
+    rows: Callable[[Subject], QuerySet[Any]]
+    erase: Erase
+    # For Erase.ANONYMISE: column -> irreversible replacement value.
+    anonymised: Mapping[str, Any] = field(default_factory=dict)
+    # For Erase.CUSTOM: rewrites the rows (e.g. inside a JSON body); returns how many.
+    eraser: Callable[[QuerySet[Any]], int] | None = None
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        """The subject's rows as plain data (Django's serializer: model, pk, fields)."""
+        return list(serializers.serialize("python", self.rows(subject).order_by("pk")))
+
+    def erase_rows(self, subject: Subject) -> int:
+        """Delete or anonymise the subject's rows; returns how many were touched."""
+        rows = self.rows(subject)
+        if self.erase is Erase.CUSTOM and self.eraser is not None:
+            return self.eraser(rows)
+        if self.erase is Erase.ANONYMISE:
+            return rows.update(**self.anonymised)
+        return rows.delete()[1].get(rows.model._meta.label, 0)
+
+
+_REGISTRY: dict[str, PersonalDataSource] = {}
+
+
+def register_source(source: PersonalDataSource) -> PersonalDataSource:
+    """Add (or replace, by name) a source; returns it so it can be kept as a constant."""
+    _REGISTRY[source.name] = source
+    return source
+
+
+def personal_data_sources() -> tuple[PersonalDataSource, ...]:
+    """Every registered source, in erasure order."""
+    return tuple(_REGISTRY.values())
+
+
+def _appointments(s: Subject) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(Q(phone__in=s.variants) | Q(session_id__in=s.session_ids))
+
+
+# Notifications first: they point at appointments and hold the phone and the text sent.
+register_source(
+    PersonalDataSource(
+        name="notifications",
+        rows=lambda s: OutboundNotification.objects.filter(
+            Q(phone__in=s.variants) | Q(appointment__in=_appointments(s))
+        ),
+        erase=Erase.DELETE,
+    )
+)
+register_source(
+    PersonalDataSource(
+        name="waitlist",
+        rows=lambda s: WaitlistEntry.objects.filter(
+            Q(phone__in=s.variants) | Q(session_id__in=s.session_ids)
+        ),
+        erase=Erase.DELETE,
+    )
+)
+
+
+def _anonymise_sync_bodies(rows: QuerySet[SyncEvent]) -> int:
+    """Blank the patient in the stored copies of booking events (a pending one still goes out)."""
+    events = list(rows)
+    for event in events:
+        body = dict(event.body or {})
+        body["appointment"] = {**body.get("appointment", {}), "patient_name": ANONYMISED, "phone": ANONYMISED}
+        event.body = body
+    SyncEvent.objects.bulk_update(events, ["body"])
+    return len(events)
+
+
+# Booking events for the clinic-management system carry the name and phone in their body.
+register_source(
+    PersonalDataSource(
+        name="clinic_system_events",
+        rows=lambda s: SyncEvent.objects.filter(appointment__in=_appointments(s)),
+        erase=Erase.CUSTOM,
+        eraser=_anonymise_sync_bodies,
+    )
+)
+register_source(
+    PersonalDataSource(
+        name="llm_token_usage",
+        rows=lambda s: ConversationTokenUsage.objects.filter(session_id__in=s.session_ids),
+        erase=Erase.DELETE,
+    )
+)
+# Past appointments stay as anonymous facts (doctor, specialty, time, status, code).
+register_source(
+    PersonalDataSource(
+        name="appointments",
+        rows=_appointments,
+        erase=Erase.ANONYMISE,
+        anonymised={"patient_name": ANONYMISED, "phone": ANONYMISED, "handoff_link": "", "session": None},
+    )
+)
+register_source(
+    PersonalDataSource(
+        name="messages",
+        rows=lambda s: ConversationMessage.objects.filter(session_id__in=s.session_ids),
+        erase=Erase.DELETE,
+    )
+)
+register_source(
+    PersonalDataSource(
+        name="sessions",
+        rows=lambda s: ConversationSession.objects.filter(id__in=s.session_ids),
+        erase=Erase.DELETE,
+    )
+)
