@@ -1,0 +1,71 @@
+"""Admin for API keys: create (the key is shown once), revoke."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import ApiKey
+
+
+class RevokedFilter(admin.SimpleListFilter):
+    title = "situação"
+    parameter_name = "situacao"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+        return [("ativa", "ativas"), ("revogada", "revogadas")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> QuerySet[ApiKey]:
+        if self.value() == "ativa":
+            return queryset.filter(revoked_at=None)
+        if self.value() == "revogada":
+            return queryset.exclude(revoked_at=None)
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "display_prefix", "scope", "active", "last_used_at", "created_at", "revoked_at")
+    list_filter = (RevokedFilter, "scope")
+    search_fields = ("name", "prefix")
+    fields = ("name", "scope", "display_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("display_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    @admin.display(description="chave")
+    def display_prefix(self, obj: ApiKey) -> str:
+        return f"cbk_{obj.prefix}_…" if obj.prefix else "—"
+
+    @admin.display(description="ativa", boolean=True)
+    def active(self, obj: ApiKey) -> bool:
+        return obj.is_active
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        # The scope of an issued key is fixed: a new scope is a new key (and the old one is revoked).
+        return self.readonly_fields + (("scope",) if obj is not None else ())
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        issued = services.api_key_create(name=obj.name, scope=obj.scope, created_by_id=request.user.pk)
+        obj.pk = issued.api_key.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        # The only time the secret exists outside the integration: only its hash is stored.
+        self.message_user(
+            request,
+            f"Chave criada para “{obj.name}”: {issued.secret} — copie agora, ela não será mostrada de novo.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revogar as chaves selecionadas")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        ids = list(queryset.filter(revoked_at=None).values_list("id", flat=True))
+        for key_id in ids:
+            services.api_key_revoke(api_key_id=key_id)
+        self.message_user(
+            request, f"{len(ids)} chave(s) revogada(s): deixam de funcionar agora.", messages.SUCCESS
+        )

@@ -1,0 +1,36 @@
+"""Fixtures of the API tests: the alternative eval clinic, keys of each scope, keyed clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinicbot.testing_support import load_clinic
+from clinicbot.testing_support.api import ApiClient
+
+from .models import ApiScope
+from .services import api_key_create
+
+
+@pytest.fixture
+def clinic(db: None) -> None:
+    load_clinic()
+
+
+@pytest.fixture
+def read_key(db: None):  # type: ignore[no-untyped-def]
+    return api_key_create(name="Site da clínica", scope=ApiScope.READ)
+
+
+@pytest.fixture
+def write_key(db: None):  # type: ignore[no-untyped-def]
+    return api_key_create(name="Prontuário", scope=ApiScope.WRITE)
+
+
+@pytest.fixture
+def reader(read_key) -> ApiClient:  # type: ignore[no-untyped-def]
+    return ApiClient(read_key.secret)
+
+
+@pytest.fixture
+def writer(write_key) -> ApiClient:  # type: ignore[no-untyped-def]
+    return ApiClient(write_key.secret)
