@@ -1,0 +1,1 @@
+"""Load and latency benchmarks (run as scripts: ``python benchmarks/turns.py --json``)."""

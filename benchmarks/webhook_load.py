@@ -1,0 +1,335 @@
+"""End to end under load: signed Meta webhooks in, replies out to a fake Graph API.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x REDIS_URL=redis://127.0.0.1:6379/4 \
+        python benchmarks/webhook_load.py [-k 100] [-m 20] [--json]
+
+Everything runs on 127.0.0.1 and stops by itself: a ``bench_<pid>`` database on the
+PostgreSQL server of ``DATABASE_URL`` (migrated, demo clinic imported, dropped at the
+end), the Redis of ``REDIS_URL`` (keys and queue namespaced ``bench_<pid>``, deleted at the
+end), gunicorn (gthread) and a Celery worker as real processes, a local HTTP server
+playing Meta's Graph API that records every reply, and K patients writing at once. Each
+patient sends its 20-message conversation (benchmarks/conversations.py) one message at a
+time, the next only after the reply to the previous one arrived (a patient reads before
+writing again), so the debounce window is set to 0 and every message is its own turn.
+
+Reports inbound msgs/s, p50/p99 time from webhook POST to the reply reaching the fake
+Graph API, replies lost, replies duplicated, conversations in the wrong final state, and a
+raw baseline run in the same process on the same database: the minimal durable work of a
+turn through psycopg (benchmarks/raw_baseline.py), at the same concurrency and database
+connection budget; ``ratio_to_raw`` = our msgs/s ÷ raw msgs/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+import zoneinfo
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+
+from benchmarks.conversations import Script, build_scripts  # noqa: E402
+from benchmarks.environment import bench_environment  # noqa: E402
+from benchmarks.measure import machine, percentile  # noqa: E402
+from benchmarks.processes import ServiceProcesses, free_port  # noqa: E402
+
+if TYPE_CHECKING:
+    from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+
+SECRET = "bench-app-secret"
+PHONE_PREFIX = "5581977"
+WARMUP_PREFIX = "5581944"
+
+
+@dataclass
+class Inbox:
+    """Replies arriving at the fake Graph API, handed to the patient coroutine waiting for them."""
+
+    loop: asyncio.AbstractEventLoop
+    queues: dict[str, asyncio.Queue[float]] = field(default_factory=dict)
+
+    def queue(self, phone: str) -> asyncio.Queue[float]:
+        return self.queues.setdefault(phone, asyncio.Queue())
+
+    def on_request(self, record: dict[str, Any]) -> None:
+        """Called on the gateway's thread: pass the arrival time to the event loop."""
+        phone = str(record["json"].get("to", ""))
+        self.loop.call_soon_threadsafe(self.queue(phone).put_nowait, record["at"])
+
+
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    sent: Counter[str] = field(default_factory=Counter)  # accepted webhooks per phone
+    timeouts: int = 0
+    webhook_errors: int = 0
+    first_post: float = 0.0
+    last_reply: float = 0.0
+
+
+async def _post(client: httpx.AsyncClient, url: str, phone: str, text: str, mid: str) -> bool:
+    """POST one signed webhook; retry like Meta does (a few times) on errors and 5xx."""
+    from clinicbot.testing_support.fake_gateway import meta_signature, meta_text_webhook
+
+    body = json.dumps(
+        meta_text_webhook(phone=phone, text=text, message_id=mid, timestamp=int(time.time()))
+    ).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, SECRET)}
+    for attempt in range(4):
+        try:
+            response = await client.post(f"{url}/webhooks/meta/", content=body, headers=headers)
+            if response.status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.2 * (attempt + 1))
+    return False
+
+
+async def _patient(
+    script: Script,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    inbox: Inbox,
+    tally: Tally,
+    run: str,
+    reply_timeout: float,
+) -> None:
+    """Send the script one message at a time, each after the previous one was answered."""
+    replies = inbox.queue(script.phone)
+    for n, step in enumerate(script.steps):
+        started = time.monotonic()
+        tally.first_post = tally.first_post or started
+        if not await _post(client, url, script.phone, step.text, f"wamid.{run}.{script.phone}.{n}"):
+            tally.webhook_errors += 1
+            return
+        tally.sent[script.phone] += 1
+        try:
+            arrived = await asyncio.wait_for(replies.get(), timeout=reply_timeout)
+        except TimeoutError:
+            tally.timeouts += 1
+            return  # the conversation cannot go on without the answer
+        tally.latencies_ms.append((arrived - started) * 1000)
+        tally.last_reply = max(tally.last_reply, arrived)
+
+
+async def _drive(
+    scripts: list[Script],
+    *,
+    url: str,
+    inbox: Inbox,
+    tally: Tally,
+    run: str,
+    reply_timeout: float,
+    deadline: float,
+) -> None:
+    limits = httpx.Limits(
+        max_connections=min(64, len(scripts)), max_keepalive_connections=min(64, len(scripts))
+    )
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        tasks = [
+            asyncio.create_task(
+                _patient(
+                    s, client=client, url=url, inbox=inbox, tally=tally, run=run, reply_timeout=reply_timeout
+                )
+            )
+            for s in scripts
+        ]
+        _, pending = await asyncio.wait(tasks, timeout=deadline)
+        for task in pending:  # bounded time: whatever is still waiting is counted as lost
+            task.cancel()
+        tally.timeouts += len(pending)
+
+
+def _delivery_check(api: FakeGatewayServer, scripts: list[Script], tally: Tally) -> tuple[int, int]:
+    """(lost, duplicated): each accepted message must get its reply, each stored reply must
+    reach the gateway exactly once (compared as multisets of texts per phone)."""
+    from clinicbot.conversations.models import ConversationMessage, Direction
+
+    stored: dict[str, Counter[str]] = {s.phone: Counter() for s in scripts}
+    for phone, content in ConversationMessage.objects.filter(
+        session__phone__in=list(stored), direction=Direction.BOT
+    ).values_list("session__phone", "content"):
+        stored[phone][content] += 1
+    lost = duplicated = 0
+    for script in scripts:
+        received = Counter(api.texts_to(script.phone))
+        duplicated += sum((received - stored[script.phone]).values())
+        delivered = sum((received & stored[script.phone]).values())
+        # An accepted message without its reply, or a stored reply that never went out.
+        lost += max(tally.sent[script.phone] - delivered, sum((stored[script.phone] - received).values()), 0)
+    return lost, duplicated
+
+
+def _raw_conversations(scripts: list[Script]) -> list[list[tuple[str, str]]]:
+    """Each script's messages paired with the replies the assistant actually stored for them."""
+    from clinicbot.conversations.models import ConversationMessage, Direction
+
+    replies: dict[str, list[str]] = {}
+    for phone, content in (
+        ConversationMessage.objects.filter(
+            session__phone__in=[s.phone for s in scripts], direction=Direction.BOT
+        )
+        .order_by("timestamp", "id")
+        .values_list("session__phone", "content")
+    ):
+        replies.setdefault(phone, []).append(content)
+    return [
+        [
+            (step.text, (replies.get(s.phone) or ["ok"])[n % len(replies.get(s.phone) or ["ok"])])
+            for n, step in enumerate(s.steps)
+        ]
+        for s in scripts
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-k", "--patients", type=int, default=100, help="concurrent patients")
+    parser.add_argument("-m", "--messages", type=int, default=20, help="messages per conversation")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery prefork processes")
+    parser.add_argument("--debounce-ms", type=int, default=0)
+    parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for one reply")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole load run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    connections = args.web_workers * args.web_threads + args.worker_concurrency
+    with bench_environment(require_services=True) as env:
+        from django.utils import timezone
+
+        from benchmarks.raw_baseline import raw_turns_run
+        from benchmarks.verify import wrong_final_states
+        from clinicbot.clinics.snapshot import get_catalog
+        from clinicbot.conversations.models import ConversationSession
+        from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+
+        catalog = get_catalog()
+        today = timezone.now().astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone)).date()
+        scripts = build_scripts(
+            catalog=catalog,
+            today=today,
+            count=args.patients,
+            messages=args.messages,
+            phone_prefix=PHONE_PREFIX,
+        )
+        loop = asyncio.new_event_loop()
+        inbox = Inbox(loop)
+        run = uuid.uuid4().hex[:8]
+        with FakeGatewayServer(on_request=inbox.on_request) as api:
+            child_env = env.child_env(
+                DEBUG="0",
+                WHATSAPP_GATEWAY="meta",
+                META_APP_SECRET=SECRET,
+                META_VERIFY_TOKEN="bench",
+                META_ACCESS_TOKEN="bench-token",
+                META_PHONE_NUMBER_ID="PNID-1",
+                META_GRAPH_URL=api.url,
+                MESSAGE_DEBOUNCE_MS=str(args.debounce_ms),
+                # As shipped (20 a minute) unless the conversations are longer than that.
+                RATE_LIMIT_MESSAGES_PER_MINUTE=str(max(20, args.messages)),
+                CELERY_TASK_ALWAYS_EAGER="0",
+                CELERY_BROKER_URL=env.redis_url or "",
+                SIMULATOR_ENABLED="0",
+            )
+            services = ServiceProcesses(child_env, env.var_dir)
+            try:
+                url = services.start_web(port=free_port(), workers=args.web_workers, threads=args.web_threads)
+                services.start_workers(
+                    queue=env.name,
+                    concurrency=args.worker_concurrency,
+                    loglevel=os.environ.get("BENCH_WORKER_LOG", "WARNING"),
+                )
+                # Warm-up, not measured: every web and worker process loads its code and the
+                # clinic snapshot once, as a server that has been up for a while has.
+                warmup = [
+                    Script(phone=f"{WARMUP_PREFIX}{i:06d}", steps=scripts[0].steps[:1])
+                    for i in range(2 * (args.web_workers + args.worker_concurrency))
+                ]
+                warm = Tally()
+                loop.run_until_complete(
+                    _drive(warmup, url=url, inbox=inbox, tally=warm, run=run, reply_timeout=60, deadline=90)
+                )
+                if warm.timeouts or warm.webhook_errors:
+                    raise RuntimeError(f"the service did not answer the warm-up:\n{services.logs_tail()}")
+                tally = Tally()
+                loop.run_until_complete(
+                    _drive(
+                        scripts,
+                        url=url,
+                        inbox=inbox,
+                        tally=tally,
+                        run=run,
+                        reply_timeout=args.reply_timeout,
+                        deadline=args.timeout,
+                    )
+                )
+                time.sleep(1.0)  # a duplicate send would arrive now
+            finally:
+                services.stop()
+                if os.environ.get("BENCH_WORKER_LOG"):
+                    sys.stderr.write(services.logs_tail(200) + "\n")
+                loop.close()
+            lost, duplicated = _delivery_check(api, scripts, tally)
+            lost = max(lost, tally.timeouts)
+        wrong = wrong_final_states(scripts, timezone=catalog.clinic.timezone)
+        answered = len(tally.latencies_ms)
+        elapsed = (tally.last_reply - tally.first_post) if answered else 0.0
+        raw_sessions = ConversationSession.objects.bulk_create(
+            [
+                ConversationSession(phone=f"raw{i:06d}", last_activity=timezone.now())
+                for i in range(len(scripts))
+            ]
+        )
+        raw = raw_turns_run(
+            database_url=env.database_url or "",
+            session_ids=[s.id for s in raw_sessions if s.id is not None],
+            conversations=_raw_conversations(scripts),
+            connections=connections,
+            run_id=run,
+        )
+        msgs_per_s = answered / elapsed if elapsed else 0.0
+        report = {
+            "patients": args.patients,
+            "messages": sum(tally.sent.values()),
+            "msgs_per_s": round(msgs_per_s, 1),
+            "webhook_to_reply_ms": {
+                "p50": percentile(tally.latencies_ms, 50),
+                "p99": percentile(tally.latencies_ms, 99),
+            },
+            "lost": lost,
+            "duplicated": duplicated,
+            "wrong_state": len(wrong),
+            "raw_msgs_per_s": round(raw.msgs_per_s, 1),
+            "ratio_to_raw": round(msgs_per_s / raw.msgs_per_s, 3) if raw.msgs_per_s else 0.0,
+            "webhook_errors": tally.webhook_errors,
+            "elapsed_s": round(elapsed, 2),
+            "setup": {
+                "web": f"gunicorn gthread {args.web_workers}x{args.web_threads}",
+                "workers": f"celery prefork {args.worker_concurrency}",
+                "raw_connections": connections,
+                "debounce_ms": args.debounce_ms,
+            },
+            "machine": machine(),
+        }
+    if args.json:
+        print(json.dumps(report))
+        return
+    for key, value in report.items():
+        print(f"{key}: {value}")
+
+
+if __name__ == "__main__":
+    main()
