@@ -45,6 +45,7 @@ METRICS_DIR ?= var/prometheus
 serve: setup
 	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(PY) -m gunicorn clinicbot.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 ## A Celery worker (with the periodic sweeper embedded) processing conversations and sending replies.

@@ -17,3 +17,24 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# Access lines carry URLs such as /api/v1/conversations/<phone> or ?phone=…: mask phone
+# numbers there as the application's own logs do (LGPD), keeping the rest of the line.
+from gunicorn.glogging import Logger  # noqa: E402
+
+from clinicbot.core.logs import mask_phones  # noqa: E402  (stdlib-only module)
+
+
+class MaskedAccessLogger(Logger):
+    """gunicorn's logger with phone numbers masked in the request line, path, query and referer."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = mask_phones(atoms[key])
+        return atoms
+
+
+logger_class = MaskedAccessLogger

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
+from clinicbot.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINICBOT_VAR_DIR", BASE_DIR / "var"))
@@ -39,11 +40,24 @@ INSTALLED_APPS = [
     "clinicbot.conversations",
     "clinicbot.ops",
     "clinicbot.whatsapp",
+    "clinicbot.llm",
+    "clinicbot.privacy",
+    "clinicbot.integrations",
+    "clinicbot.staff",
+    # "ninja" makes the API docs page use the Swagger UI files it ships (no CDN).
+    "ninja",
+    "clinicbot.api",
 ]
 
 
 MIDDLEWARE = [
+    # First, so every log line of a request (the other middleware's too) carries its id.
+    "clinicbot.core.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, API docs, staff pages) served by the app itself under gunicorn.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Any error answer under /api/ (unknown URL, wrong method…) in the API's JSON error shape.
+    "clinicbot.api.errors.ErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +105,9 @@ USE_TZ = True  # stored in UTC, shown in the clinic's timezone
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Serve straight from the apps' static folders when collectstatic has not run (runserver,
+# tests); `make serve` collects them first, and WhiteNoise then serves STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 
 # --- the assistant ---------------------------------------------------------------------
 # Time-to-live of the cached clinic snapshot; staff edits invalidate it at once anyway.
@@ -144,11 +161,72 @@ REMINDER_LEAD_HOURS = [int(h) for h in os.environ.get("REMINDER_LEAD_HOURS", "24
 REMINDER_TEMPLATE_NAME = os.environ.get("REMINDER_TEMPLATE_NAME", "lembrete_consulta")
 REMINDER_TEMPLATE_LANGUAGE = os.environ.get("REMINDER_TEMPLATE_LANGUAGE", "pt_BR")
 
+# --- waiting list ---------------------------------------------------------------------------
+# Minutes a freed slot is held for the waiting patient it was offered to before it passes on.
+WAITLIST_HOLD_MINUTES = env_int("WAITLIST_HOLD_MINUTES", 30)
+# Meta template for an offer outside the 24-hour window (language: REMINDER_TEMPLATE_LANGUAGE).
+WAITLIST_TEMPLATE_NAME = os.environ.get("WAITLIST_TEMPLATE_NAME", "vaga_lista_espera")
+# Approved template for "the clinic cancelled your appointment" outside the 24-hour window
+# (parameters: name, specialty, doctor, date, time; language REMINDER_TEMPLATE_LANGUAGE).
+CANCELLATION_TEMPLATE_NAME = os.environ.get("CANCELLATION_TEMPLATE_NAME", "cancelamento_consulta")
+
 # --- calendar ------------------------------------------------------------------------------
 # Nobody is booked further ahead than this.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
 # Token of the per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=…); empty = feeds off.
 CALENDAR_TOKEN = os.environ.get("CALENDAR_TOKEN", "")
+
+# --- REST API (/api/v1/) ----------------------------------------------------------------------
+# Requests per minute allowed to one API key (0 = unlimited); over it the API answers 429.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+
+# --- clinic-management system (push) ----------------------------------------------------
+# Each booking event (confirmed/cancelled/rescheduled) is POSTed here as signed JSON; empty = off.
+CLINIC_SYSTEM_WEBHOOK_URL = os.environ.get("CLINIC_SYSTEM_WEBHOOK_URL", "")
+# HMAC-SHA256 key of the X-Clinicbot-Signature header (share it with the receiving system).
+CLINIC_SYSTEM_WEBHOOK_SECRET = os.environ.get("CLINIC_SYSTEM_WEBHOOK_SECRET", "")
+CLINIC_SYSTEM_WEBHOOK_TIMEOUT = env_int("CLINIC_SYSTEM_WEBHOOK_TIMEOUT", 10)  # seconds per attempt
+CLINIC_SYSTEM_WEBHOOK_MAX_ATTEMPTS = env_int("CLINIC_SYSTEM_WEBHOOK_MAX_ATTEMPTS", 8)
+# Wait before the first retry; doubled each time (30 s, 1 min, 2 min … capped at 1 h).
+CLINIC_SYSTEM_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_SYSTEM_WEBHOOK_BACKOFF_SECONDS", 30)
+
+# --- LLM replies (optional) ------------------------------------------------------------------
+# offline (default: the template engine only, no network) | gemini | openai (any
+# OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp). See README "LLM replies".
+LLM_PROVIDER = os.environ.get("LLM_PROVIDER", "offline").strip().lower() or "offline"
+GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
+GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")
+GEMINI_BASE_URL = os.environ.get("GEMINI_BASE_URL", "")  # empty = Google's endpoint
+OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+# Per attempt; a slow provider is retried (429/5xx/timeouts) then the offline reply goes out.
+LLM_TIMEOUT_S = float(os.environ.get("LLM_TIMEOUT_S", "8"))
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+# Tokens (prompt + completion) per day in the clinic's timezone: economy mode above 80 %,
+# offline only at 100 % until midnight.
+LLM_DAILY_TOKEN_BUDGET = env_int("LLM_DAILY_TOKEN_BUDGET", 1_500_000)
+# Circuit breaker: after this many failed calls in a row the offline engine answers
+# for LLM_BREAKER_COOLDOWN_S seconds, then one call probes the provider again.
+LLM_BREAKER_FAILURES = env_int("LLM_BREAKER_FAILURES", 3)
+LLM_BREAKER_COOLDOWN_S = env_int("LLM_BREAKER_COOLDOWN_S", 60)
+
+# --- operations: health, metrics, dashboard --------------------------------------------------
+# Bearer token of GET /health/detailed (staff sessions are accepted too); empty = staff only.
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+# Bearer token of GET /metrics (Prometheus' `authorization` scrape setting); empty = open.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# --- personal data (LGPD), backups ---------------------------------------------------------
+# Messages older than this many days are deleted by purge_old_data (daily beat task).
+RETENTION_MESSAGES_DAYS = env_int("RETENTION_MESSAGES_DAYS", 365)
+# Conversations idle this long (and with no booking ahead) are deleted with their messages.
+RETENTION_SESSIONS_DAYS = env_int("RETENTION_SESSIONS_DAYS", 180)
+# Link appended to the privacy notice in the first reply to a new phone; empty = no link.
+PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
+# Where manage.py backup writes, and how many backups it keeps.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
 
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
@@ -164,13 +242,26 @@ CELERY_BEAT_SCHEDULE = {
     # picked up again; processing is idempotent, so a double run does nothing.
     "sweep-unprocessed": {"task": "clinicbot.whatsapp.tasks.sweep_unprocessed", "schedule": 60.0},
     "send-due-notifications": {"task": "clinicbot.whatsapp.tasks.send_due_notifications", "schedule": 60.0},
+    # Waiting-list offers nobody answered in time pass to the next patient.
+    "expire-waiting-list-offers": {
+        "task": "clinicbot.whatsapp.tasks.expire_waiting_list_offers",
+        "schedule": 60.0,
+    },
+    # Yesterday's and today's DailyMetrics, recomputed every hour (idempotent): the
+    # dashboard stays current and a finished day is final soon after midnight.
+    "rollup-daily-metrics": {"task": "clinicbot.ops.tasks.rollup_recent_metrics", "schedule": 3600.0},
+    "sweep-sync-events": {"task": "clinicbot.integrations.tasks.sweep_sync_events", "schedule": 120.0},
+    # Retention (LGPD): old messages and idle conversations, in small batches, once a day.
+    "purge-old-data": {"task": "clinicbot.privacy.tasks.purge_old_data", "schedule": 24 * 3600.0},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# JSON lines (default outside DEBUG) or readable console lines, each with a correlation id;
+# phones, names and message texts are masked (only DEBUG records with DEBUG=1 are not).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "console" if DEBUG else "json")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+if LOG_FORMAT not in ("json", "console"):
+    sys.stderr.write(
+        f"clinicbot: configuration error: LOG_FORMAT must be json or console, not {LOG_FORMAT!r}\n"
+    )
+    raise SystemExit(2)
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, debug=DEBUG)

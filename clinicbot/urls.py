@@ -1,8 +1,10 @@
 """URL routes."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from clinicbot.api.api import api as rest_api
+from clinicbot.ops import dashboard as ops_dashboard
 from clinicbot.ops import views as ops_views
 from clinicbot.scheduling import views as scheduling_views
 from clinicbot.whatsapp import simulator
@@ -10,10 +12,15 @@ from clinicbot.whatsapp import views as whatsapp_views
 
 admin.site.site_header = "clinicbot — administração da clínica"
 admin.site.site_title = "clinicbot"
+admin.site.site_url = "/staff/"  # admin's "Ver o site" opens the staff desk
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", rest_api.urls),
     path("health", ops_views.health, name="health"),
+    path("health/detailed", ops_views.health_detailed, name="health-detailed"),
+    path("metrics", ops_views.metrics, name="metrics"),
+    path("ops/dashboard/", ops_dashboard.dashboard, name="ops-dashboard"),
     path("webhooks/meta/", whatsapp_views.whatsapp_webhook, {"gateway_name": "meta"}, name="webhook-meta"),
     path(
         "webhooks/evolution/",
@@ -28,6 +35,7 @@ urlpatterns = [
         name="webhook-zapi",
     ),
     path("webhooks/whatsapp/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook"),
+    path("staff/", include("clinicbot.staff.urls")),
     path("calendar/<slug:slug>.ics", scheduling_views.doctor_ics, name="doctor-ics"),
     path("simulator/", simulator.simulator_page, name="simulator"),
     path("simulator/api/messages", simulator.simulator_send, name="simulator-send"),

@@ -10,21 +10,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
 
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core.clock import SystemClock
+from clinicbot.core.text import storable_text
 from clinicbot.engine.dialogue.policy import Policy, Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.ports import Clock
 from clinicbot.engine.types import Catalog, ParseResult, Reply, SessionState, TurnResult
-from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings
+from clinicbot.llm.services import replies_phrase
+from clinicbot.ops.turns import observe_turn
+from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
 
 from .models import ConversationMessage, DeliveryStatus, Direction
+from .privacy_notice import with_privacy_notice
 from .store import StoredSession, session_load, session_load_locked, session_save
+from .turn_log import logged_turn
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +86,25 @@ def _maybe_expire(stored: StoredSession, now: dt.datetime) -> None:
         stored.state = type(st)(phone=st.phone, patient_name=name)
 
 
+@observe_turn  # /metrics (latency, intent, events) and the day's booking funnel in the session
+@logged_turn  # one masked JSON log line per turn
+@with_privacy_notice  # LGPD notice in a new phone's first answer
 def _run_engine(stored: StoredSession, text: str, now: dt.datetime, catalog: Catalog) -> TurnResult:
     """One engine turn with the database-backed ports; never raises."""
     tz = zoneinfo.ZoneInfo(catalog.clinic.timezone)
     turn = Turn(
         catalog=catalog,
         understanding=understanding_for(catalog),
-        availability=DatabaseAvailability(catalog.clinic.timezone),
+        availability=DatabaseAvailability(catalog.clinic.timezone, now=now, phone=stored.state.phone),
         bookings=DatabaseBookings(session_id=stored.id, now=now),
         now=now.astimezone(tz),
+        waitlist=DatabaseWaitlist(session_id=stored.id, now=now),
     )
     before = SessionState.from_dict(stored.state.to_dict())
     try:
-        return _policy.handle(stored.state, text, turn)
+        result = _policy.handle(stored.state, text, turn)
+        # Optional LLM wording of question turns (LLM_PROVIDER); a no-op when offline.
+        return replies_phrase(result=result, text=text, session_id=stored.id, catalog=catalog, now=now)
     except Exception:
         # A bug in the engine must not lose the message or leave the patient without an
         # answer: both are stored, the previous state is kept, and the team sees the log.
@@ -129,6 +140,8 @@ def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnO
     The inbound message, the replies and the session are written in one transaction; the
     caller shows the replies itself, so they are stored as already delivered.
     """
+    # A NUL typed into the simulator or chat would make PostgreSQL refuse the whole turn.
+    message = replace(message, text=storable_text(message.text))
     now = (clock or SystemClock()).now()
     catalog = get_catalog()
     with transaction.atomic():
@@ -236,7 +249,7 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
                 )
                 message.processed_at = now
             bot_rows += _bot_rows(session_id, replies, now, DeliveryStatus.PENDING)
-        ConversationMessage.objects.bulk_update(pending, ["intent", "confidence", "entities", "processed_at"])
+        _claim_messages(pending)
         created = ConversationMessage.objects.bulk_create(bot_rows)
         session_save(stored=stored, now=now)
     return [m.id for m in created if m.id is not None]
@@ -257,3 +270,17 @@ def _over_rate_limit(session_id: int, now: dt.datetime, stored: StoredSession) -
         return ()
     stored.state.context["rate_notice_at"] = now.timestamp()
     return (Reply(RATE_LIMIT_REPLY),)
+
+
+def _claim_messages(pending: list[ConversationMessage]) -> None:
+    """Store the parse and ``processed_at`` of the answered messages (their claim).
+
+    One message is the usual case: a plain UPDATE of its row, as bulk_update's CASE
+    expression costs several times more CPU to build for the same single-row write.
+    """
+    fields = ["intent", "confidence", "entities", "processed_at"]
+    if len(pending) == 1:
+        message = pending[0]
+        ConversationMessage.objects.filter(id=message.id).update(**{f: getattr(message, f) for f in fields})
+        return
+    ConversationMessage.objects.bulk_update(pending, fields)

@@ -6,11 +6,15 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
+from django.utils import timezone
 
 from clinicbot.clinics.models import Insurance, Specialty
 from clinicbot.engine.ports import BookingError, BookingRequest
+from clinicbot.ops.metrics import BOOKINGS, record_booking
 
+from .events import BookingEvent, booking_event_emit
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from .signals import announce_slot_freed
 
 # No 0/O/1/I/L: codes are read aloud over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -38,6 +42,7 @@ def appointment_book(
         or Insurance.objects.filter(name=request.insurance).values_list("id", flat=True).first()
     )
     if not specialty_id or not insurance_id:
+        BOOKINGS.labels(outcome="invalid").inc()
         raise BookingError(f"unknown specialty {request.specialty!r} or insurance {request.insurance!r}")
     appt = Appointment(
         patient_name=request.patient_name,
@@ -64,17 +69,29 @@ def appointment_book(
         .first()
     )
     if appt.pk is None:
+        BOOKINGS.labels(outcome="slot_taken").inc()
         raise BookingError("slot already taken")
     appt._state.adding = False
+    if rescheduled_from is None:  # a move is announced once, by appointment_reschedule
+        booking_event_emit(event=BookingEvent.CONFIRMED, appointment=appt)
+    record_booking("rescheduled" if rescheduled_from is not None else "booked")
     return appt
 
 
-def appointment_cancel(*, appointment_id: int) -> Appointment:
-    """Cancel an active appointment (idempotent for an already cancelled one)."""
+def appointment_cancel(*, appointment_id: int, now: dt.datetime | None = None) -> Appointment:
+    """Cancel an active appointment (idempotent for an already cancelled one).
+
+    The freed slot is announced after the commit, so the waiting list can be offered it.
+    """
     appt = Appointment.objects.select_related("doctor", "specialty", "insurance").get(id=appointment_id)
     if appt.status in ACTIVE_STATUSES:
         appt.status = AppointmentStatus.CANCELLED
         appt.save(update_fields=["status", "updated_at"])
+        record_booking("cancelled")
+        booking_event_emit(event=BookingEvent.CANCELLED, appointment=appt)
+        announce_slot_freed(
+            doctor_id=appt.doctor_id, start=appt.start, freed_at=now or timezone.now(), appointment_id=appt.id
+        )
     return appt
 
 
@@ -84,22 +101,37 @@ def appointment_confirm(*, appointment_id: int) -> Appointment:
     if appt.status == AppointmentStatus.PENDING:
         appt.status = AppointmentStatus.CONFIRMED
         appt.save(update_fields=["status", "updated_at"])
+        record_booking("confirmed")
     return appt
 
 
 def appointment_reschedule(
-    *, appointment_id: int, request: BookingRequest, session_id: int | None = None
+    *,
+    appointment_id: int,
+    request: BookingRequest,
+    session_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Appointment:
-    """Move a booking atomically: the old one is cancelled only if the new one is made."""
+    """Move a booking atomically: the old one is cancelled only if the new one is made.
+
+    The old slot is announced as freed (for the waiting list) once the move commits.
+    """
     with transaction.atomic():
         old = Appointment.objects.select_for_update().get(id=appointment_id)
         if old.status not in ACTIVE_STATUSES:
             raise BookingError("appointment is no longer active")
         old.status = AppointmentStatus.CANCELLED
         old.save(update_fields=["status", "updated_at"])
-        return appointment_book(
-            request=request, session_id=session_id or old.session_id, rescheduled_from=old
-        )
+        new = appointment_book(request=request, session_id=session_id or old.session_id, rescheduled_from=old)
+        booking_event_emit(event=BookingEvent.RESCHEDULED, appointment=new)
+        if (new.doctor_id, new.start) != (old.doctor_id, old.start):
+            announce_slot_freed(
+                doctor_id=old.doctor_id,
+                start=old.start,
+                freed_at=now or timezone.now(),
+                appointment_id=old.id,
+            )
+        return new
 
 
 def appointment_set_outcome(*, appointment_id: int, status: str) -> Appointment:
@@ -110,4 +142,5 @@ def appointment_set_outcome(*, appointment_id: int, status: str) -> Appointment:
     if appt.status in ACTIVE_STATUSES:
         appt.status = status
         appt.save(update_fields=["status", "updated_at"])
+        record_booking(str(status))
     return appt

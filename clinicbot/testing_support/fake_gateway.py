@@ -12,6 +12,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,10 +20,18 @@ from typing import Any
 class FakeGatewayServer:
     """``with FakeGatewayServer() as api: api.url`` — records POSTs in ``api.requests``."""
 
-    def __init__(self, *, fail_first: int = 0, status: int = 200) -> None:
+    def __init__(
+        self,
+        *,
+        fail_first: int = 0,
+        status: int = 200,
+        on_request: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_first = fail_first
         self.status = status
+        # Called with each recorded request (benchmarks time replies by it).
+        self.on_request = on_request
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         server = self
@@ -34,10 +43,16 @@ class FakeGatewayServer:
                 with server._lock:
                     n = next(server._ids)
                     failing = n <= server.fail_first
+                    record = {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "json": body,
+                        "at": time.monotonic(),
+                    }
                     if not failing:
-                        server.requests.append(
-                            {"path": self.path, "headers": dict(self.headers), "json": body}
-                        )
+                        server.requests.append(record)
+                if not failing and server.on_request is not None:
+                    server.on_request(record)
                 if failing:
                     self._answer(503, {"error": {"message": "temporarily unavailable", "code": 131000}})
                     return

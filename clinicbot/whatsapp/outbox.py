@@ -11,6 +11,7 @@ from django.db.models import F
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.core.locks import conversation_lock
+from clinicbot.ops.metrics import MESSAGES_OUT, OUTBOUND_FAILURES
 from clinicbot.ops.models import GatewayCallLog
 
 from .gateways.base import Gateway, GatewayError, OutboundChoice
@@ -82,6 +83,9 @@ def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
             gateway_id = _send(gateway, message, to)
         except GatewayError as exc:
             status_code, error = exc.status_code, str(exc)[:500]
+            OUTBOUND_FAILURES.labels(
+                gateway=gateway.name, kind="permanent" if exc.permanent else "transient"
+            ).inc()
             with transaction.atomic():
                 if exc.permanent:
                     ConversationMessage.objects.filter(id=message.id).update(
@@ -101,8 +105,15 @@ def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
             delivery_status=DeliveryStatus.SENT, gateway_message_id=f"{gateway.name}:{gateway_id}", error=""
         )
         _log(gateway, 200, True, started, "")
+        MESSAGES_OUT.labels(gateway=gateway.name, type=_kind(message)).inc()
         result.sent += 1
     return result
+
+
+def _kind(message: ConversationMessage) -> str:
+    """The metric label of a reply: how it went out (mirrors :func:`_send`)."""
+    payload = message.payload or {}
+    return "template" if payload.get("template") else "choices" if payload.get("choices") else "text"
 
 
 def _log(gateway: Gateway, status_code: int | None, ok: bool, started: float, error: str) -> None:

@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.tasks import enqueue
+from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES
 
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
 from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
@@ -78,6 +79,7 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         challenge = gateway.handshake(webhook)
         if challenge is None:
             _auth_failed(ip)
+            WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
             return _error(403, "verification_failed", "invalid verify token")
         return HttpResponse(challenge, content_type="text/plain")
     if request.method != "POST":
@@ -86,6 +88,7 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         gateway.verify(webhook)
     except WebhookAuthError as exc:
         _auth_failed(ip)
+        WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
         logger.warning("webhook rejected: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
         return _error(401, "unauthorized", str(exc))
     try:
@@ -112,9 +115,16 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         statuses_apply(
             gateway=gateway.name, updates=[(s.gateway_id, s.status, s.error) for s in parsed.statuses]
         )
+    except DataError as exc:
+        # A value the database refuses (e.g. an id longer than any gateway sends): retrying
+        # this body can never succeed, so it is a bad request, not an outage.
+        logger.warning("webhook refused by the database: %s (gateway %s)", type(exc).__name__, gateway.name)
+        return _error(400, "bad_payload", "a value in the body cannot be stored")
     except DatabaseError:
         logger.exception("webhook could not be stored; answering 503 so the gateway retries")
         return _error(503, "unavailable", "storage unavailable, retry later")
+    for item in items:  # counted once stored (a redelivery is counted again: it was received)
+        MESSAGES_IN.labels(gateway=gateway.name, type=item.kind).inc()
     delay = settings.MESSAGE_DEBOUNCE_MS / 1000
     for session_id in sorted(session_ids):
         try:

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..hours import fmt_opening, is_open, next_opening
 from ..nlu.detect import Understanding
 from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
-from ..ports import Availability, BookingError, BookingRequest, Bookings
+from ..ports import Availability, BookingError, BookingRequest, Bookings, Waitlist
 from ..replies.format import (
     WEEKDAYS_PLURAL,
     fmt_date,
@@ -42,7 +43,7 @@ from ..replies.format import (
 from ..replies.templates import render
 from ..slots import Slot, beyond_horizon, free_starts, in_period, nearest_free, schedule_starts
 from ..types import AppointmentInfo, Catalog, Choice, DoctorInfo, ParseResult, Reply, SessionState, TurnResult
-from . import answers
+from . import answers, waitlist
 
 BOOKING_FIELDS = ("specialty", "doctor", "insurance", "date", "time", "period")
 QUESTION_INTENTS = frozenset(
@@ -64,6 +65,7 @@ class Turn:
     availability: Availability
     bookings: Bookings
     now: dt.datetime  # aware, in the clinic's timezone
+    waitlist: Waitlist | None = None  # None: no waiting list offered
     replies: list[Reply] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     _taken: dict[tuple[int, dt.date], set[dt.time]] = field(default_factory=dict)
@@ -120,6 +122,8 @@ class Policy:
             and intent != "emergency"
             and self._answer_reminder(st, parse, turn)
         ):
+            return
+        if intent != "emergency" and waitlist.handle(self, st, parse, text, turn):
             return
         if intent == "emergency":
             self._emergency(st, turn)
@@ -234,7 +238,10 @@ class Policy:
         """After a side question, ask again what the booking was waiting for."""
         prompt = st.context.get("prompt")
         if (
-            st.state in FLOW_STATES | {"confirming_cancel", "choosing_appointment", "confirming_reminder"}
+            st.state
+            in FLOW_STATES
+            | waitlist.STATES
+            | {"confirming_cancel", "choosing_appointment", "confirming_reminder"}
             and prompt
         ):
             turn.say(turn.t("resume", prompt=prompt))
@@ -263,22 +270,21 @@ class Policy:
 
     def _handoff(self, st: SessionState, turn: Turn) -> None:
         text = turn.t("handoff")
-        if not self._clinic_open(turn):
-            text += " " + turn.t("handoff_closed", hours=answers.opening_hours_text(turn.catalog))
+        hours, holidays, now = turn.catalog.clinic.opening_hours, turn.catalog.holidays, turn.local_now
+        if not is_open(hours, holidays, now):
+            # Closed: say when a person will read it ("segunda-feira, 8h"), not just the hours.
+            opening = next_opening(hours, holidays, now)
+            text += " " + turn.t(
+                "handoff_closed",
+                hours=answers.opening_hours_text(turn.catalog),
+                when=fmt_opening(opening, now) if opening else "o próximo dia útil",
+            )
         turn.say(text)
         st.previous_state, st.state = st.state, "handoff"
         st.handed_off = True
         st.context.pop("prompt", None)
+        st.context["handoff_at"] = turn.now.isoformat()  # the staff queue's "waiting since"
         turn.events.append("handoff")
-
-    @staticmethod
-    def _clinic_open(turn: Turn) -> bool:
-        now = turn.local_now
-        if now.date() in turn.catalog.holidays:
-            return False
-        return any(
-            r.start <= now.time() < r.end for r in turn.catalog.clinic.opening_hours.get(now.weekday(), ())
-        )
 
     @staticmethod
     def _reset(st: SessionState) -> None:
@@ -571,8 +577,9 @@ class Policy:
         )
         if not slots:
             self._ask(st, turn, turn.t("unavailable_none", reason=reason), state="collecting", expect="date")
-            return
-        self._offer(st, turn, slots, "unavailable", reason=reason)
+        else:
+            self._offer(st, turn, slots, "unavailable", reason=reason)
+        waitlist.offer_to_join(self, st, turn, candidates, day)
 
     def _who(self, st: SessionState) -> str:
         if st.doctor and not st.context.get("doctor_auto"):

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, str] = {
         "Certo! Vou passar a sua conversa para a nossa equipe de atendimento. Uma pessoa vai responder "
         "por aqui em breve. 🙋"
     ),
-    "handoff_closed": "Agora a recepção está fechada; responderemos assim que abrirmos ({hours}).",
+    "handoff_closed": "A recepção está fechada agora. Nossa equipe responde a partir de {when}.",
     "ask_specialty": "Com qual especialidade ou médico você quer a consulta?",
     "ask_insurance": "Você vai usar convênio ou será particular? Se for convênio, qual?",
     "ask_name": "Qual o nome completo do paciente?",
@@ -85,6 +85,10 @@ DEFAULTS: dict[str, str] = {
     "confirm_cancel_all": "Você quer cancelar todas estas consultas?\n{items}\n(sim/não)",
     "which_appointment": "Qual consulta?\n{options}",
     "cancelled": "Consulta cancelada. ✅ Se quiser marcar outra data, é só me dizer.",
+    "cancelled_by_clinic": (
+        "Olá, {name}. A clínica precisou cancelar a sua consulta de {specialty} com {doctor} em {date} às "
+        "{time}. Pedimos desculpas. 🙏 Para marcar outro horário, é só responder esta mensagem."
+    ),
     "cancel_kept": "Certo, mantive a sua consulta. 👍",
     "reschedule_ask_date": "Para qual dia e horário você quer remarcar a consulta de {item}? Próximos horários livres:\n{options}",
     "reschedule_none": "Não encontrei consulta para remarcar neste número. Quer marcar uma nova?",
@@ -96,7 +100,27 @@ DEFAULTS: dict[str, str] = {
     ),
     "reminder_confirmed": "Obrigado! Sua consulta de {date} às {time} está confirmada. ✅ Até lá!",
     "reminder_options": "Responda *1* para confirmar, *2* para cancelar ou *3* para remarcar a consulta de {date} às {time}.",
-    "privacy_notice": "",
+    # Added once, to the first answer a phone gets ({link}: " Saiba mais: <PRIVACY_NOTICE_URL>" or "").
+    "privacy_notice": (
+        "🔒 Usamos seus dados (telefone, nome e mensagens) só para o seu atendimento e as suas consultas, "
+        "conforme a LGPD. Para pedir uma cópia ou a exclusão, fale com a recepção.{link}"
+    ),
+    # Waiting list (see engine/dialogue/waitlist.py).
+    "waitlist_option": "Se preferir esperar por uma vaga {who}em {date}, responda *{number}* e eu coloco você na lista de espera.",
+    "waitlist_option_yes": "Se preferir, coloco você na lista de espera {who}para {date}: é só responder *sim*.",
+    "waitlist_other_day": "Tudo bem. Qual outro dia ou horário seria melhor para você?",
+    "waitlist_ask_name": "Para a lista de espera, qual o nome completo do paciente?",
+    "waitlist_joined": (
+        "Pronto! ✅ {name} está na lista de espera {who}para {date}{period}. Se um horário vagar, "
+        "eu aviso por aqui e guardo a vaga por {minutes} minutos para você confirmar."
+    ),
+    "waitlist_offer": (
+        "Boa notícia, {name}! 🎉 Vagou um horário de {specialty} com {doctor}: {date} às {time}. "
+        "Guardei a vaga para você por {minutes} minutos.\n"
+        "Responda *1* para marcar ou *2* para liberar a vaga."
+    ),
+    "waitlist_offer_options": "Responda *1* para marcar {date} às {time} com {doctor} ou *2* para liberar a vaga.",
+    "waitlist_declined": "Tudo bem! Liberei o horário para a próxima pessoa da lista. Se precisar, é só chamar. 😊",
 }
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
 
 from clinicbot.core.phones import InvalidPhone, normalize_phone
+from clinicbot.core.text import storable_text
 
 from .base import GatewayError, OutboundChoice, WebhookPayloadError
 
@@ -86,7 +88,7 @@ def get_str(obj: Mapping[str, Any], key: str, *, required: bool = False) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise WebhookPayloadError(f"{key!r} is not a string")
-    return str(value)
+    return storable_text(str(value))
 
 
 def get_bool(obj: Mapping[str, Any], key: str) -> bool:
@@ -132,6 +134,23 @@ def numbered_text(text: str, choices: Sequence[OutboundChoice]) -> str:
     return f"{text}\n\n" + "\n".join(lines) if text else "\n".join(lines)
 
 
+_client: tuple[int, httpx.Client] | None = None
+
+
+def _process_client() -> httpx.Client:
+    """One HTTP client per process, made on first use and again after a fork.
+
+    Building a client loads the CA bundle (tens of milliseconds of CPU: it was the largest
+    cost of sending a reply) and its pool keeps the connection to the gateway alive between
+    sends. The gateway objects themselves are built per task, so the client is not theirs.
+    """
+    global _client
+    pid = os.getpid()
+    if _client is None or _client[0] != pid:  # a forked worker must not share the parent's sockets
+        _client = (pid, httpx.Client())
+    return _client[1]
+
+
 def post_json(
     client: httpx.Client | None,
     url: str,
@@ -142,16 +161,13 @@ def post_json(
 ) -> httpx.Response:
     """POST JSON; network failures become a transient :class:`GatewayError`.
 
-    Without an injected client a short-lived one is used: the registry builds a gateway
-    per request/task, so a long-lived connection pool would only leak sockets. A timeout
-    after the gateway accepted the message can lead to a duplicate on retry; WhatsApp
-    gateways offer no idempotency key, so at-least-once is the best available.
+    Without an injected client the process's shared one is used (see
+    :func:`_process_client`). A timeout after the gateway accepted the message can lead to
+    a duplicate on retry; WhatsApp gateways offer no idempotency key, so at-least-once is
+    the best available.
     """
     try:
-        if client is not None:
-            return client.post(url, json=payload, headers=dict(headers), timeout=timeout)
-        with httpx.Client(timeout=timeout) as own:
-            return own.post(url, json=payload, headers=dict(headers))
+        return (client or _process_client()).post(url, json=payload, headers=dict(headers), timeout=timeout)
     except httpx.TimeoutException as exc:
         raise GatewayError("gateway timed out", permanent=False, code="timeout") from exc
     except httpx.HTTPError as exc:
