@@ -34,6 +34,8 @@ run: setup
 	$(PY) manage.py ensure_admin
 	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "Health:     http://$(HOST):$(PORT)/health"
+	@echo "Staff desk: http://$(HOST):$(PORT)/staff/    Dashboard: http://$(HOST):$(PORT)/ops/dashboard/"
+	@echo "Simulator:  http://$(HOST):$(PORT)/simulator/  API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "Chat in a terminal:  $(PY) manage.py chat"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

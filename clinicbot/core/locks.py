@@ -18,16 +18,20 @@ _NAMESPACE = 0x0C11
 
 
 @contextmanager
-def conversation_lock(session_id: int, purpose: int = 1) -> Iterator[None]:
-    """Serialise work of one kind (``purpose``) on one conversation across processes."""
+def conversation_lock(session_id: int, purpose: int = 1) -> Iterator[bool]:
+    """Serialise work of one kind (``purpose``) on one conversation across processes.
+
+    Yields whether the lock is exclusive across processes (True on PostgreSQL): only then
+    may the holder treat work left half-done by an earlier holder as abandoned.
+    """
     if connection.vendor != "postgresql":
-        yield
+        yield False
         return
     key = _NAMESPACE * 16 + purpose  # both keys are int4
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s, %s)", [key, session_id])
     try:
-        yield
+        yield True
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, session_id])

@@ -55,8 +55,29 @@ def outbox_send(*, gateway: Gateway, session_id: int) -> OutboxResult:
     patient never receives the replies of one turn out of order.
     """
     # One sender per conversation at a time, so replies reach the patient in order.
-    with conversation_lock(session_id, purpose=OUTBOX_LOCK):
+    with conversation_lock(session_id, purpose=OUTBOX_LOCK) as exclusive:
+        if exclusive:
+            _requeue_interrupted(session_id)
         return _send_pending(gateway, session_id)
+
+
+INTERRUPTED = "envio interrompido (processo encerrado); reenviada"
+
+
+def _requeue_interrupted(session_id: int) -> int:
+    """Put back to pending the replies a killed sender left in ``sending``.
+
+    Under the conversation's outbox lock no other sender can be mid-send, so a reply still
+    in ``sending`` was claimed by a process that died between the claim and recording the
+    gateway's answer. The gateway may or may not have delivered it: resending risks a
+    duplicate, not resending loses the reply for good — a patient is better served by
+    the duplicate (and the error text keeps the trace for staff).
+    """
+    return ConversationMessage.objects.filter(
+        session_id=session_id,
+        direction__in=[Direction.BOT, Direction.STAFF],
+        delivery_status=DeliveryStatus.SENDING,
+    ).update(delivery_status=DeliveryStatus.PENDING, error=INTERRUPTED)
 
 
 OUTBOX_LOCK = 2

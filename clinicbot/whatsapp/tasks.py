@@ -58,7 +58,8 @@ def sweep_unprocessed(older_than_seconds: int = 30) -> int:
     unsent = set(
         ConversationMessage.objects.filter(
             direction__in=[Direction.BOT, Direction.STAFF],
-            delivery_status=DeliveryStatus.PENDING,
+            # "sending" long after the reply was stored: its sender died mid-send.
+            delivery_status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
             timestamp__lt=cutoff,
         ).values_list("session_id", flat=True)[:500]
     )
