@@ -23,13 +23,21 @@ logger = logging.getLogger(__name__)
 
 @shared_task(bind=True, acks_late=True, max_retries=None, default_retry_delay=2)
 def process_conversation(self, session_id: int) -> int:  # type: ignore[no-untyped-def]
-    """Answer a conversation's unprocessed messages, then send the replies."""
+    """Answer a conversation's unprocessed messages, then send the replies.
+
+    The replies are sent right here rather than by a second task: a broker round trip
+    per turn was a large share of a worker's time under load. Only a transient gateway
+    error hands the rest to ``send_outbox``, which retries with backoff.
+    """
+    from django.conf import settings
+
     outcome = process_pending(session_id)
     if isinstance(outcome, Deferred):  # more messages may still be coming: wait for the window
         enqueue(process_conversation, session_id, countdown=outcome.seconds)
         return 0
     if outcome:
-        enqueue(send_outbox, session_id)
+        if outbox_send(gateway=gateway_from_settings(settings), session_id=session_id).retry:
+            enqueue(send_outbox, session_id, countdown=1)
     return len(outcome)
 
 
