@@ -35,9 +35,8 @@ def process_conversation(self, session_id: int) -> int:  # type: ignore[no-untyp
     if isinstance(outcome, Deferred):  # more messages may still be coming: wait for the window
         enqueue(process_conversation, session_id, countdown=outcome.seconds)
         return 0
-    if outcome:
-        if outbox_send(gateway=gateway_from_settings(settings), session_id=session_id).retry:
-            enqueue(send_outbox, session_id, countdown=1)
+    if outcome and outbox_send(gateway=gateway_from_settings(settings), session_id=session_id).retry:
+        enqueue(send_outbox, session_id, countdown=1)
     return len(outcome)
 
 
