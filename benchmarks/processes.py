@@ -74,8 +74,10 @@ class ServiceProcesses:
             time.sleep(0.2)
         raise RuntimeError(f"the web server did not start; see {self.log_dir / 'gunicorn.log'}")
 
-    def start_workers(self, *, queue: str, concurrency: int, loglevel: str = "WARNING") -> None:
-        """One Celery worker (prefork pool) consuming the run's own queue."""
+    def start_workers(
+        self, *, queue: str, concurrency: int, pool: str = "prefork", loglevel: str = "WARNING"
+    ) -> None:
+        """One Celery worker (``pool``: prefork, threads…) consuming the run's own queue."""
         self._spawn(
             "celery",
             [
@@ -88,7 +90,7 @@ class ServiceProcesses:
                 "-c",
                 str(concurrency),
                 "--pool",
-                "prefork",
+                pool,
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

@@ -200,7 +200,8 @@ def main() -> None:
     parser.add_argument("-m", "--messages", type=int, default=20, help="messages per conversation")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
-    parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery prefork processes")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery pool size")
+    parser.add_argument("--worker-pool", default="prefork", choices=["prefork", "threads"], help="Celery pool")
     parser.add_argument("--debounce-ms", type=int, default=0)
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for one reply")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole load run")
@@ -250,6 +251,7 @@ def main() -> None:
                 services.start_workers(
                     queue=env.name,
                     concurrency=args.worker_concurrency,
+                    pool=args.worker_pool,
                     loglevel=os.environ.get("BENCH_WORKER_LOG", "WARNING"),
                 )
                 # Warm-up, not measured: every web and worker process loads its code and the
@@ -318,7 +320,7 @@ def main() -> None:
             "elapsed_s": round(elapsed, 2),
             "setup": {
                 "web": f"gunicorn gthread {args.web_workers}x{args.web_threads}",
-                "workers": f"celery prefork {args.worker_concurrency}",
+                "workers": f"celery {args.worker_pool} {args.worker_concurrency}",
                 "raw_connections": connections,
                 "debounce_ms": args.debounce_ms,
             },

@@ -58,7 +58,7 @@ def outbox_send(*, gateway: Gateway, session_id: int) -> OutboxResult:
     with conversation_lock(session_id, purpose=OUTBOX_LOCK) as exclusive:
         if exclusive:
             _requeue_interrupted(session_id)
-        return _send_pending(gateway, session_id)
+        return _send_pending(gateway, session_id, exclusive=exclusive)
 
 
 INTERRUPTED = "envio interrompido (processo encerrado); reenviada"
@@ -83,8 +83,17 @@ def _requeue_interrupted(session_id: int) -> int:
 OUTBOX_LOCK = 2
 
 
-def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
+def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> OutboxResult:
+    """Send each pending reply and record the outcome with its call log in one commit.
+
+    Where the lock is exclusive (PostgreSQL) no other sender can touch these rows, and a
+    reply left pending by a crash is resent exactly as one left "sending" would be, so
+    the separate committed pending→sending claim is skipped: one commit per reply
+    instead of three, which is most of the outbox's cost under load.
+    """
     result = OutboxResult()
+    # Counted with the outcome when there is no separate claim to count it.
+    attempt = {"attempts": F("attempts") + 1} if exclusive else {}
     pending = list(
         ConversationMessage.objects.filter(
             session_id=session_id,
@@ -95,7 +104,7 @@ def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
         .order_by("timestamp", "id")
     )
     for message in pending:
-        if not _claim(message.id):
+        if not exclusive and not _claim(message.id):
             continue  # another sender has it
         to = message.session.phone
         started = time.perf_counter()
@@ -110,22 +119,26 @@ def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
             with transaction.atomic():
                 if exc.permanent:
                     ConversationMessage.objects.filter(id=message.id).update(
-                        delivery_status=DeliveryStatus.FAILED, error=error
+                        delivery_status=DeliveryStatus.FAILED, error=error, **attempt
                     )
                     result.failed += 1
                 else:
                     ConversationMessage.objects.filter(id=message.id).update(
-                        delivery_status=DeliveryStatus.PENDING, error=error
+                        delivery_status=DeliveryStatus.PENDING, error=error, **attempt
                     )
                     result.retry = True
                 _log(gateway, status_code, False, started, error)
             if result.retry:
                 break
             continue
-        ConversationMessage.objects.filter(id=message.id).update(
-            delivery_status=DeliveryStatus.SENT, gateway_message_id=f"{gateway.name}:{gateway_id}", error=""
-        )
-        _log(gateway, 200, True, started, "")
+        with transaction.atomic():
+            ConversationMessage.objects.filter(id=message.id).update(
+                delivery_status=DeliveryStatus.SENT,
+                gateway_message_id=f"{gateway.name}:{gateway_id}",
+                error="",
+                **attempt,
+            )
+            _log(gateway, 200, True, started, "")
         MESSAGES_OUT.labels(gateway=gateway.name, type=_kind(message)).inc()
         result.sent += 1
     return result
