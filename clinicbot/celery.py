@@ -14,8 +14,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@task_prerun.connect
-@task_postrun.connect
 def _recycle_database_connections(task: Task | None = None, **_: Any) -> None:
     """Give tasks the request lifecycle of database connections.
 
@@ -28,3 +26,7 @@ def _recycle_database_connections(task: Task | None = None, **_: Any) -> None:
     if task is not None and getattr(task.request, "is_eager", False):
         return
     close_old_connections()
+
+
+task_prerun.connect(_recycle_database_connections)
+task_postrun.connect(_recycle_database_connections)

@@ -53,6 +53,10 @@ SOCIAL_INTENTS = frozenset({"greeting", "thanks", "goodbye", "out_of_scope"})
 FLOW_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming"})
 STATUS_PT = {"pending": "agendada", "confirmed": "confirmada"}
 MAX_OFFERED_TIMES = 8
+# Turns in a row a booking may go nowhere (same state, nothing new understood) before a
+# person takes over: a patient the assistant keeps misunderstanding should not be left
+# looping on the same question.
+STUCK_TURNS_BEFORE_HANDOFF = 3
 _SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
 
 
@@ -102,8 +106,34 @@ class Policy:
             else:
                 turn.events.append("silent_handoff")
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+        before = _progress(state)
         self._dispatch(state, parse, matches, text, turn)
+        self._hand_off_if_stuck(before, state, parse, turn)
         return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+
+    def _hand_off_if_stuck(
+        self, before: tuple[object, ...], st: SessionState, parse: ParseResult, turn: Turn
+    ) -> None:
+        """A booking the assistant cannot complete goes to the staff queue.
+
+        Counts the turns in a row that leave a booking exactly where it was (same state,
+        same data, same offer); questions answered meanwhile do not count. At the limit
+        this turn's re-ask is replaced by an apology and the hand-off.
+        """
+        in_flow = st.state in FLOW_STATES and before[0] in FLOW_STATES and not st.handed_off
+        if not in_flow or _progress(st) != before:
+            st.context.pop("stuck", None)
+            return
+        if parse.intent in QUESTION_INTENTS:
+            return  # a question answered on the way is neither progress nor a stuck turn
+        stuck = int(st.context.get("stuck", 0)) + 1
+        if stuck < STUCK_TURNS_BEFORE_HANDOFF:
+            st.context["stuck"] = stuck
+            return
+        st.context.pop("stuck", None)
+        turn.replies.clear()
+        turn.events.append("booking_stuck")
+        self._handoff(st, turn, lead="handoff_stuck")
 
     # ------------------------------------------------------------------ dispatch
     def _dispatch(
@@ -268,8 +298,8 @@ class Policy:
         if not st.handed_off:
             self._reset(st)
 
-    def _handoff(self, st: SessionState, turn: Turn) -> None:
-        text = turn.t("handoff")
+    def _handoff(self, st: SessionState, turn: Turn, lead: str = "handoff") -> None:
+        text = turn.t(lead)
         hours, holidays, now = turn.catalog.clinic.opening_hours, turn.catalog.holidays, turn.local_now
         if not is_open(hours, holidays, now):
             # Closed: say when a person will read it ("segunda-feira, 8h"), not just the hours.
@@ -1024,6 +1054,24 @@ class Policy:
                 st.context["expect"] = "date"
                 return
         self._advance(st, turn)
+
+
+def _progress(st: SessionState) -> tuple[object, ...]:
+    """Where a booking stands: a turn that changes none of this made no progress."""
+    ctx = st.context
+    return (
+        st.state,
+        st.specialty,
+        st.doctor,
+        st.insurance,
+        st.date,
+        st.time,
+        st.period,
+        st.patient_name,
+        repr(ctx.get("offered")),
+        repr(ctx.get("expect")),
+        repr(ctx.get("yes_means")),
+    )
 
 
 def handoff_link(catalog: Catalog, appt: AppointmentInfo) -> str:

@@ -32,6 +32,10 @@ DEFAULTS: dict[str, str] = {
         "Certo! Vou passar a sua conversa para a nossa equipe de atendimento. Uma pessoa vai responder "
         "por aqui em breve. 🙋"
     ),
+    "handoff_stuck": (
+        "Desculpe, não estou conseguindo concluir o seu agendamento por aqui. 🙏 Vou passar a sua "
+        "conversa para a nossa equipe de atendimento; uma pessoa vai responder por aqui em breve."
+    ),
     "handoff_closed": "A recepção está fechada agora. Nossa equipe responde a partir de {when}.",
     "ask_specialty": "Com qual especialidade ou médico você quer a consulta?",
     "ask_insurance": "Você vai usar convênio ou será particular? Se for convênio, qual?",

@@ -95,6 +95,31 @@ def test_handoff_silences_the_assistant_but_not_for_emergencies():
     assert "192" in c.says("socorro ele desmaiou")
 
 
+def test_a_booking_that_goes_nowhere_for_three_turns_is_handed_to_staff():
+    c = Conversation()
+    c.says("quero marcar pediatra pela hapvida")
+    c.says("???")
+    c.says("como assim")
+    assert c.state.state == "choosing_slot" and not c.state.handed_off
+    reply = c.says("???")
+    assert c.state.handed_off and c.state.state == "handoff"
+    assert "nao estou conseguindo concluir" in fold(reply) and "equipe" in fold(reply)
+    assert c.says("ola?") == ""  # the assistant now stays silent
+
+
+def test_questions_do_not_count_and_progress_starts_the_count_over():
+    c = Conversation()
+    c.says("quero marcar pediatra pela hapvida")
+    c.says("???")
+    c.says("como assim")
+    assert "Boa Viagem" in c.says("onde fica a clinica?")  # answered, not counted
+    assert not c.state.handed_off
+    c.says("quinta as 15h")  # progress: the count starts over
+    c.says("???")
+    c.says("???")
+    assert not c.state.handed_off
+
+
 def test_deny_on_summary_then_correction_rebooks_the_new_day():
     c = Conversation()
     c.says("Bruna Lima, cardio, hapvida, hoje as 9h")
