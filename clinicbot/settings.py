@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+import django
+
 from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
 from clinicbot.core.logs import logging_config
 
@@ -227,6 +229,34 @@ PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
 # Where manage.py backup writes, and how many backups it keeps.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
+
+# --- e-mail (staff notices, e.g. cancelled bookings of an LGPD erase) ---------------------
+# ADMINS: comma-separated addresses; empty = no e-mail (the admin's audit entry remains).
+_admin_emails = [a.strip() for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
+# Django 6 takes plain addresses; 5.2 wants (name, address) pairs.
+ADMINS: list[object] = _admin_emails if django.VERSION >= (6, 0) else [(a, a) for a in _admin_emails]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "clinicbot@localhost")
+_email_backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+_email_options = {
+    key: value
+    for key, value in {
+        "host": os.environ.get("EMAIL_HOST"),
+        "port": int(os.environ["EMAIL_PORT"]) if os.environ.get("EMAIL_PORT") else None,
+        "username": os.environ.get("EMAIL_HOST_USER"),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD"),
+        "use_tls": env_bool("EMAIL_USE_TLS", False) or None,
+    }.items()
+    if value is not None
+}
+if django.VERSION >= (6, 1):  # mailers replace the EMAIL_* settings (which it then refuses)
+    MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+else:
+    EMAIL_BACKEND = _email_backend
+    EMAIL_HOST = _email_options.get("host", "localhost")
+    EMAIL_PORT = _email_options.get("port", 25)
+    EMAIL_HOST_USER = _email_options.get("username", "")
+    EMAIL_HOST_PASSWORD = _email_options.get("password", "")
+    EMAIL_USE_TLS = bool(_email_options.get("use_tls"))
 
 # --- tasks -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
