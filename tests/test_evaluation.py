@@ -114,3 +114,34 @@ def test_evaluate_command_prints_json_and_exits_2_on_a_bad_file(tmp_path):
         "entity_f1",
         "errors",
     }
+
+
+def test_evaluate_twice_in_one_process_starts_each_run_on_an_empty_database(tmp_path):
+    """The command used to restore the *test* database name afterwards, so a second run in
+    the same process (a script, a notebook) reused the first run's bookings."""
+    if not (OWN / "dialogues_alt.yaml").exists():
+        pytest.skip("own evaluation set not available")
+    script = (
+        "import io, json, django\n"
+        "django.setup()\n"
+        "from django.core.management import call_command\n"
+        "from django.db import connection\n"
+        "for _ in range(2):\n"
+        "    out = io.StringIO()\n"
+        f"    call_command('evaluate', '--clinic', {str(OWN / 'clinic_alt.yaml')!r},\n"
+        f"                 '--dialogues', {str(OWN / 'dialogues_alt.yaml')!r}, '--json', stdout=out)\n"
+        "    print(json.loads(out.getvalue())['dialogues']['passed'], connection.settings_dict['NAME'])\n"
+    )
+    env = {
+        "CLINICBOT_VAR_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "clinicbot.settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    (first, name1), (second, name2) = (line.split() for line in run.stdout.split("\n") if line)
+    assert first == second
+    assert name1 == name2 == str(tmp_path / "clinicbot.sqlite3")

@@ -34,7 +34,9 @@ class Command(BaseCommand):
         connection.settings_dict.setdefault("TEST", {})
         if connection.vendor != "sqlite":
             connection.settings_dict["TEST"]["NAME"] = f"clinicbot_eval_{os.getpid()}"
-        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+
+        old_name = connection.settings_dict["NAME"]  # create_test_db returns the *test* name
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         on_turn = None
         if opts["verbose_turns"]:
 
@@ -58,6 +60,9 @@ class Command(BaseCommand):
             sys.exit(2)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
+            # With the real name restored this really closes the in-memory connection
+            # (Django keeps those open), so a next run in this process starts empty.
+            connection.close()
         if opts["json"]:
             self.stdout.write(json.dumps(report, ensure_ascii=False))
             return
