@@ -201,7 +201,9 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery pool size")
-    parser.add_argument("--worker-pool", default="prefork", choices=["prefork", "threads"], help="Celery pool")
+    parser.add_argument(
+        "--worker-pool", default="prefork", choices=["prefork", "threads"], help="Celery pool"
+    )
     parser.add_argument("--debounce-ms", type=int, default=0)
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for one reply")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole load run")
