@@ -107,6 +107,7 @@ USE_TZ = True  # stored in UTC, shown in the clinic's timezone
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every start when it is missing
 # Serve straight from the apps' static folders when collectstatic has not run (runserver,
 # tests); `make serve` collects them first, and WhiteNoise then serves STATIC_ROOT.
 WHITENOISE_USE_FINDERS = True
