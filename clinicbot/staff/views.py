@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationSession, Direction
 from clinicbot.conversations.services import session_hand_back
-from clinicbot.whatsapp.reminders import SERVICE_WINDOW
+from clinicbot.whatsapp.proactive import SERVICE_WINDOW
 
 from .selectors import conversation_history, doctor_day_agenda, handoff_queue
 from .services import StaffDeskError, staff_reply

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from clinicbot.clinics.snapshot import get_catalog
-from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
 from clinicbot.engine.replies.format import fmt_date, fmt_time
@@ -24,7 +23,7 @@ from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundN
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
 
-from .reminders import SERVICE_WINDOW
+from .proactive import proactive_message_store, session_for_phone
 
 
 def cancellation_text(appt: Appointment) -> tuple[str, list[str]]:
@@ -70,24 +69,18 @@ def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
                 )
         except IntegrityError:
             return False
-        session_id = appt.session_id or _session_for(appt.phone, now)
+        session_id = appt.session_id or session_for_phone(phone=appt.phone, now=now)
         stored = session_load_locked(session_id=session_id)
         if stored is None:  # the conversation was erased in the meantime
             return False
-        payload: dict[str, object] = {"notification": notification.id}
-        if _outside_window(session_id, now):
-            payload["template"] = {
-                "name": settings.CANCELLATION_TEMPLATE_NAME,
-                "language": settings.REMINDER_TEMPLATE_LANGUAGE,
-                "params": params,
-            }
-        ConversationMessage.objects.create(
+        proactive_message_store(
             session_id=session_id,
-            direction=Direction.BOT,
-            content=text,
-            payload=payload,
-            delivery_status=DeliveryStatus.PENDING,
-            timestamp=now,
+            text=text,
+            now=now,
+            template_name=settings.CANCELLATION_TEMPLATE_NAME,
+            language=settings.REMINDER_TEMPLATE_LANGUAGE,
+            params=params,
+            payload={"notification": notification.id},
         )
         state = stored.state
         if state.context.get("reminder_appointment_id") == appt.id and not state.handed_off:
@@ -102,18 +95,3 @@ def _send(session_id: int) -> None:
     from .tasks import send_outbox  # tasks import the services, not the other way round
 
     enqueue(send_outbox, session_id)
-
-
-def _outside_window(session_id: int, now: dt.datetime) -> bool:
-    last_inbound = (
-        ConversationMessage.objects.filter(session_id=session_id, direction=Direction.USER)
-        .order_by("-timestamp")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
-    return last_inbound is None or now - last_inbound > SERVICE_WINDOW
-
-
-def _session_for(phone: str, now: dt.datetime) -> int:
-    session, _ = ConversationSession.objects.get_or_create(phone=phone, defaults={"last_activity": now})
-    return session.id

@@ -17,17 +17,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from clinicbot.clinics.snapshot import get_catalog
-from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.engine.replies.format import fmt_date, fmt_time
 from clinicbot.engine.replies.templates import render
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment
 
+from .proactive import proactive_message_store, session_for_phone
+
 logger = logging.getLogger(__name__)
 
 # WhatsApp only lets a business write freely within 24 h of the patient's last message.
-SERVICE_WINDOW = dt.timedelta(hours=24)
 
 
 @dataclass
@@ -98,30 +98,18 @@ def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
                 attempts=1,
                 dedup_key=reminder.key,
             )
-            session_id = appt.session_id or _session_for(appt.phone, now)
+            session_id = appt.session_id or session_for_phone(phone=appt.phone, now=now)
             stored = session_load_locked(session_id=session_id)
             if stored is None:
                 return None
-            last_inbound = (
-                ConversationMessage.objects.filter(session_id=session_id, direction=Direction.USER)
-                .order_by("-timestamp")
-                .values_list("timestamp", flat=True)
-                .first()
-            )
-            payload: dict[str, object] = {"notification": notification.id}
-            if last_inbound is None or now - last_inbound > SERVICE_WINDOW:
-                payload["template"] = {
-                    "name": settings.REMINDER_TEMPLATE_NAME,
-                    "language": settings.REMINDER_TEMPLATE_LANGUAGE,
-                    "params": params,
-                }
-            ConversationMessage.objects.create(
+            proactive_message_store(
                 session_id=session_id,
-                direction=Direction.BOT,
-                content=text,
-                payload=payload,
-                delivery_status=DeliveryStatus.PENDING,
-                timestamp=now,
+                text=text,
+                now=now,
+                template_name=settings.REMINDER_TEMPLATE_NAME,
+                language=settings.REMINDER_TEMPLATE_LANGUAGE,
+                params=params,
+                payload={"notification": notification.id},
             )
             state = stored.state
             if not state.handed_off and state.state in ("idle", "confirming_reminder"):
@@ -131,11 +119,6 @@ def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
     except IntegrityError:
         return None  # another process claimed it first
     return session_id
-
-
-def _session_for(phone: str, now: dt.datetime) -> int:
-    session, _ = ConversationSession.objects.get_or_create(phone=phone, defaults={"last_activity": now})
-    return session.id
 
 
 def notifications_send_due(*, now: dt.datetime) -> list[int]:

@@ -25,7 +25,6 @@ from django.db.models import Q
 
 from clinicbot.clinics.models import Doctor
 from clinicbot.clinics.snapshot import get_catalog
-from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.engine.dialogue import waitlist as dialogue
 from clinicbot.engine.replies.format import fmt_date, fmt_time
@@ -35,7 +34,7 @@ from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundN
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.waitlist import holds_changed, waitlist_hold
 
-from .reminders import SERVICE_WINDOW
+from .proactive import proactive_message_store, session_for_phone
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ def _offer(
     entry: WaitlistEntry, doctor: Doctor, start: dt.datetime, local: dt.datetime, now: dt.datetime
 ) -> int | None:
     """Claim the entry for the slot and store the offer; None if it cannot be offered now."""
-    session_id = entry.session_id or _session_for(entry.phone, now)
+    session_id = entry.session_id or session_for_phone(phone=entry.phone, now=now)
     stored = session_load_locked(session_id=session_id)
     if stored is None or stored.state.handed_off:
         return None  # staff are talking to the patient: the next one gets the slot
@@ -149,20 +148,14 @@ def _offer(
         attempts=1,
         dedup_key=f"waitlist:{entry.id}:{doctor.id}:{start:%Y%m%d%H%M}",
     )
-    payload: dict[str, object] = {"notification": notification.id, "choices": OFFER_CHOICES}
-    if _outside_service_window(session_id, now):
-        payload["template"] = {
-            "name": settings.WAITLIST_TEMPLATE_NAME,
-            "language": settings.REMINDER_TEMPLATE_LANGUAGE,
-            "params": list(values.values()),
-        }
-    ConversationMessage.objects.create(
+    proactive_message_store(
         session_id=session_id,
-        direction=Direction.BOT,
-        content=text,
-        payload=payload,
-        delivery_status=DeliveryStatus.PENDING,
-        timestamp=now,
+        text=text,
+        now=now,
+        template_name=settings.WAITLIST_TEMPLATE_NAME,
+        language=settings.REMINDER_TEMPLATE_LANGUAGE,
+        params=list(values.values()),
+        payload={"notification": notification.id, "choices": OFFER_CHOICES},
     )
     dialogue.enter_offer(
         stored.state,
@@ -184,21 +177,6 @@ def _offer(
     holds_changed()
     logger.info("waiting-list entry %s offered a slot of doctor %s", entry.id, doctor.id)
     return session_id
-
-
-def _session_for(phone: str, now: dt.datetime) -> int:
-    session, _ = ConversationSession.objects.get_or_create(phone=phone, defaults={"last_activity": now})
-    return session.id
-
-
-def _outside_service_window(session_id: int, now: dt.datetime) -> bool:
-    last_inbound = (
-        ConversationMessage.objects.filter(session_id=session_id, direction=Direction.USER)
-        .order_by("-timestamp")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
-    return last_inbound is None or now - last_inbound > SERVICE_WINDOW
 
 
 def waitlist_expire_offers(*, now: dt.datetime, limit: int = 200) -> list[int]:
