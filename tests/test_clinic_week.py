@@ -17,7 +17,6 @@ import zoneinfo
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 from clinicbot.conversations.models import ConversationSession
@@ -29,7 +28,7 @@ from clinicbot.ops.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.staff.services import staff_reply
 from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 from clinicbot.whatsapp.reminders import notifications_send_due
@@ -99,17 +98,11 @@ def prefill_wednesday() -> None:
 def week(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True  # the offer after a cancellation runs in-process
     with (
-        FakeGatewayServer() as api,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET="s",
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=api.url,
+        meta_cloud_api(
+            secret="s",
             REMINDER_LEAD_HOURS=[24],
             WAITLIST_HOLD_MINUTES=30,
-        ),
+        ) as api,
     ):
         load_clinic()
         prefill_wednesday()

@@ -8,13 +8,12 @@ import zoneinfo
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from clinicbot.conversations.models import ConversationMessage, Direction
 from clinicbot.ops.models import OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing_support.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 from clinicbot.whatsapp.reminders import notifications_send_due
@@ -30,16 +29,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def api():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET="s",
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret="s",
             REMINDER_LEAD_HOURS=[24, 2],
-        ),
+        ) as server,
     ):
         load_clinic()
         yield server

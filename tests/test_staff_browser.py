@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
-from django.test import override_settings
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing_support.fake_gateway import meta_cloud_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
@@ -40,16 +39,10 @@ PHONE = "5519998899001"
 @pytest.fixture
 def api():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET="s",
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret="s",
             CELERY_TASK_ALWAYS_EAGER=True,  # the live server sends the reply in-process
-        ),
+        ) as server,
     ):
         yield server
 

@@ -11,11 +11,15 @@ import re
 import time
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from clinicbot.core.logs import logging_config
 from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing_support.fake_gateway import (
+    meta_cloud_api,
+    meta_signature,
+    meta_text_webhook,
+)
 
 SECRET = "log-app-secret"
 PHONE = "5519991117001"
@@ -43,16 +47,10 @@ def log_output():
 def one_turn() -> str:
     """Post one signed webhook from a new phone; return the request's correlation id."""
     with (
-        FakeGatewayServer() as api,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="verify-me",
-            META_ACCESS_TOKEN="token",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=api.url,
+        meta_cloud_api(
+            secret=SECRET,
             CELERY_TASK_ALWAYS_EAGER=True,
-        ),
+        ) as api,
     ):
         load_clinic()
         body = json.dumps(

@@ -15,7 +15,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.utils import timezone
 
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
@@ -25,7 +24,7 @@ from clinicbot.ops.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.services import appointment_cancel
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing_support.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 from clinicbot.whatsapp.waitlist import waitlist_expire_offers
@@ -304,15 +303,9 @@ def test_a_cancellation_in_admin_offers_the_slot_too(admin_client):
 def test_outside_the_24_hour_window_the_offer_goes_as_a_meta_template():
     fill_monday()
     with (
-        FakeGatewayServer() as api,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET="s",
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=api.url,
-        ),
+        meta_cloud_api(
+            secret="s",
+        ) as api,
     ):
         join("5519994400001", "Ana Paula Prado")
         cancel_nine(NOW + dt.timedelta(days=2))  # Ana last wrote two days ago

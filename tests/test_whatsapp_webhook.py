@@ -9,12 +9,16 @@ import json
 import time
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.ops.models import GatewayCallLog
 from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing_support.fake_gateway import (
+    meta_cloud_api,
+    meta_signature,
+    meta_text_webhook,
+)
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 
@@ -25,16 +29,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def api():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="verify-me",
-            META_ACCESS_TOKEN="token",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret=SECRET,
             CELERY_TASK_ALWAYS_EAGER=True,
-        ),
+        ) as server,
     ):
         load_clinic()
         yield server
@@ -246,16 +244,11 @@ def test_offered_times_go_as_an_interactive_list_and_the_pick_is_understood(api)
 
 def test_outbound_is_retried_after_a_500_and_delivered_once(settings):
     with (
-        FakeGatewayServer(fail_first=1) as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret=SECRET,
+            fail_first=1,
             CELERY_TASK_ALWAYS_EAGER=True,
-        ),
+        ) as server,
     ):
         load_clinic()
         body = meta_text_webhook(

@@ -12,12 +12,16 @@ import zoneinfo
 
 import pytest
 from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import REGISTRY
 
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing_support.fake_gateway import (
+    meta_cloud_api,
+    meta_signature,
+    meta_text_webhook,
+)
 
 SECRET = "metrics-app-secret"
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
@@ -45,16 +49,10 @@ def scraped(client: Client, **headers: str) -> dict[tuple[str, tuple[tuple[str, 
 @pytest.fixture
 def meta():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="verify-me",
-            META_ACCESS_TOKEN="token",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret=SECRET,
             CELERY_TASK_ALWAYS_EAGER=True,
-        ),
+        ) as server,
     ):
         load_clinic()
         yield server
@@ -113,14 +111,9 @@ def test_a_rejected_webhook_signature_counts_as_an_auth_failure(meta):
 
 def test_an_outbound_failure_is_counted_by_gateway_and_kind():
     with (
-        FakeGatewayServer(status=400) as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret=SECRET,
+            status=400,
             CELERY_TASK_ALWAYS_EAGER=True,
         ),
     ):

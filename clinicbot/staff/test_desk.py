@@ -10,12 +10,16 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing_support.fake_gateway import (
+    meta_cloud_api,
+    meta_signature,
+    meta_text_webhook,
+)
 
 from .selectors import SlotState, doctor_day_agenda, handoff_queue
 from .services import StaffDeskError, staff_reply
@@ -30,16 +34,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def api():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET=SECRET,
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret=SECRET,
             CELERY_TASK_ALWAYS_EAGER=True,
-        ),
+        ) as server,
     ):
         load_clinic()
         yield server

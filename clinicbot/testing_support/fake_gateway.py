@@ -12,7 +12,8 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -151,3 +152,29 @@ def meta_text_webhook(
 def meta_signature(body: bytes, secret: str) -> str:
     """The ``X-Hub-Signature-256`` header value Meta sends for a body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@contextmanager
+def meta_cloud_api(
+    *, secret: str = "test-app-secret", status: int = 200, fail_first: int = 0, **settings: Any
+) -> Iterator[FakeGatewayServer]:
+    """A local server playing Meta's Graph API, with the Meta gateway configured to use it.
+
+    ``secret`` is the app secret webhooks are signed with; ``settings`` overrides more
+    Django settings for the same block (e.g. ``CELERY_TASK_ALWAYS_EAGER=True``).
+    """
+    from django.test import override_settings
+
+    with (
+        FakeGatewayServer(status=status, fail_first=fail_first) as server,
+        override_settings(
+            WHATSAPP_GATEWAY="meta",
+            META_APP_SECRET=secret,
+            META_VERIFY_TOKEN="verify-me",
+            META_ACCESS_TOKEN="token",
+            META_PHONE_NUMBER_ID="PNID-1",
+            META_GRAPH_URL=server.url,
+            **settings,
+        ),
+    ):
+        yield server

@@ -7,13 +7,13 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client, override_settings
+from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.ops.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing_support.fake_gateway import meta_cloud_api
 
 from .notices import appointment_cancel_notify
 
@@ -27,16 +27,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def api():
     with (
-        FakeGatewayServer() as server,
-        override_settings(
-            WHATSAPP_GATEWAY="meta",
-            META_APP_SECRET="s",
-            META_VERIFY_TOKEN="v",
-            META_ACCESS_TOKEN="t",
-            META_PHONE_NUMBER_ID="PNID-1",
-            META_GRAPH_URL=server.url,
+        meta_cloud_api(
+            secret="s",
             CELERY_TASK_ALWAYS_EAGER=True,  # the outbox runs in-process after the commit
-        ),
+        ) as server,
     ):
         load_clinic()
         yield server
