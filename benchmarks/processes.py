@@ -29,6 +29,8 @@ class ServiceProcesses:
         self.env = env
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
+        # Each process starts its own session: component name -> process group id.
+        self.groups: dict[str, int] = {}
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -42,6 +44,7 @@ class ServiceProcesses:
         )
         log.close()
         self.procs.append(proc)
+        self.groups[name] = proc.pid
         return proc
 
     def start_web(self, *, port: int, workers: int, threads: int) -> str:

@@ -22,7 +22,6 @@ connection budget; ``ratio_to_raw`` = our msgs/s ÷ raw msgs/s.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -30,132 +29,27 @@ import time
 import uuid
 import zoneinfo
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-
 from benchmarks.conversations import Script, build_scripts  # noqa: E402
+from benchmarks.cpu import cpu_ms_per_message, cpu_snapshot  # noqa: E402
 from benchmarks.environment import bench_environment  # noqa: E402
+from benchmarks.load_driver import EventLoopThread, GraphApi, Tally, Webhooks, drive  # noqa: E402
 from benchmarks.measure import machine, percentile  # noqa: E402
 from benchmarks.processes import ServiceProcesses, free_port  # noqa: E402
-
-if TYPE_CHECKING:
-    from clinicbot.testing_support.fake_gateway import FakeGatewayServer
 
 SECRET = "bench-app-secret"
 PHONE_PREFIX = "5581977"
 WARMUP_PREFIX = "5581944"
 
 
-@dataclass
-class Inbox:
-    """Replies arriving at the fake Graph API, handed to the patient coroutine waiting for them."""
-
-    loop: asyncio.AbstractEventLoop
-    queues: dict[str, asyncio.Queue[float]] = field(default_factory=dict)
-
-    def queue(self, phone: str) -> asyncio.Queue[float]:
-        return self.queues.setdefault(phone, asyncio.Queue())
-
-    def on_request(self, record: dict[str, Any]) -> None:
-        """Called on the gateway's thread: pass the arrival time to the event loop."""
-        phone = str(record["json"].get("to", ""))
-        self.loop.call_soon_threadsafe(self.queue(phone).put_nowait, record["at"])
-
-
-@dataclass
-class Tally:
-    latencies_ms: list[float] = field(default_factory=list)
-    sent: Counter[str] = field(default_factory=Counter)  # accepted webhooks per phone
-    timeouts: int = 0
-    webhook_errors: int = 0
-    first_post: float = 0.0
-    last_reply: float = 0.0
-
-
-async def _post(client: httpx.AsyncClient, url: str, phone: str, text: str, mid: str) -> bool:
-    """POST one signed webhook; retry like Meta does (a few times) on errors and 5xx."""
-    from clinicbot.testing_support.fake_gateway import meta_signature, meta_text_webhook
-
-    body = json.dumps(
-        meta_text_webhook(phone=phone, text=text, message_id=mid, timestamp=int(time.time()))
-    ).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, SECRET)}
-    for attempt in range(4):
-        try:
-            response = await client.post(f"{url}/webhooks/meta/", content=body, headers=headers)
-            if response.status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.2 * (attempt + 1))
-    return False
-
-
-async def _patient(
-    script: Script,
-    *,
-    client: httpx.AsyncClient,
-    url: str,
-    inbox: Inbox,
-    tally: Tally,
-    run: str,
-    reply_timeout: float,
-) -> None:
-    """Send the script one message at a time, each after the previous one was answered."""
-    replies = inbox.queue(script.phone)
-    for n, step in enumerate(script.steps):
-        started = time.monotonic()
-        tally.first_post = tally.first_post or started
-        if not await _post(client, url, script.phone, step.text, f"wamid.{run}.{script.phone}.{n}"):
-            tally.webhook_errors += 1
-            return
-        tally.sent[script.phone] += 1
-        try:
-            arrived = await asyncio.wait_for(replies.get(), timeout=reply_timeout)
-        except TimeoutError:
-            tally.timeouts += 1
-            return  # the conversation cannot go on without the answer
-        tally.latencies_ms.append((arrived - started) * 1000)
-        tally.last_reply = max(tally.last_reply, arrived)
-
-
-async def _drive(
-    scripts: list[Script],
-    *,
-    url: str,
-    inbox: Inbox,
-    tally: Tally,
-    run: str,
-    reply_timeout: float,
-    deadline: float,
-) -> None:
-    limits = httpx.Limits(
-        max_connections=min(64, len(scripts)), max_keepalive_connections=min(64, len(scripts))
-    )
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        tasks = [
-            asyncio.create_task(
-                _patient(
-                    s, client=client, url=url, inbox=inbox, tally=tally, run=run, reply_timeout=reply_timeout
-                )
-            )
-            for s in scripts
-        ]
-        _, pending = await asyncio.wait(tasks, timeout=deadline)
-        for task in pending:  # bounded time: whatever is still waiting is counted as lost
-            task.cancel()
-        tally.timeouts += len(pending)
-
-
-def _delivery_check(api: FakeGatewayServer, scripts: list[Script], tally: Tally) -> tuple[int, int]:
+def _delivery_check(api: GraphApi, scripts: list[Script], tally: Tally) -> tuple[int, int]:
     """(lost, duplicated): each accepted message must get its reply, each stored reply must
     reach the gateway exactly once (compared as multisets of texts per phone)."""
     from clinicbot.conversations.models import ConversationMessage, Direction
+    from clinicbot.testing_support.fake_gateway import sent_texts
 
     stored: dict[str, Counter[str]] = {s.phone: Counter() for s in scripts}
     for phone, content in ConversationMessage.objects.filter(
@@ -164,7 +58,7 @@ def _delivery_check(api: FakeGatewayServer, scripts: list[Script], tally: Tally)
         stored[phone][content] += 1
     lost = duplicated = 0
     for script in scripts:
-        received = Counter(api.texts_to(script.phone))
+        received = Counter(sent_texts(api.requests, script.phone))
         duplicated += sum((received - stored[script.phone]).values())
         delivered = sum((received & stored[script.phone]).values())
         # An accepted message without its reply, or a stored reply that never went out.
@@ -207,8 +101,16 @@ def main() -> None:
     parser.add_argument("--debounce-ms", type=int, default=0)
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for one reply")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole load run")
+    parser.add_argument(
+        "--think-s",
+        default="0",
+        help="seconds a patient reads and types before each message: MIN,MAX (uniform) or 0 "
+        "(default: write again as soon as the reply arrives, i.e. saturate the service)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
+    low, _, high = args.think_s.partition(",")
+    think_s = (float(low), float(high or low))
     connections = args.web_workers * args.web_threads + args.worker_concurrency
     with bench_environment(require_services=True) as env:
         from django.utils import timezone
@@ -217,7 +119,6 @@ def main() -> None:
         from benchmarks.verify import wrong_final_states
         from clinicbot.clinics.snapshot import get_catalog
         from clinicbot.conversations.models import ConversationSession
-        from clinicbot.testing_support.fake_gateway import FakeGatewayServer
 
         catalog = get_catalog()
         today = timezone.now().astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone)).date()
@@ -228,10 +129,11 @@ def main() -> None:
             messages=args.messages,
             phone_prefix=PHONE_PREFIX,
         )
-        loop = asyncio.new_event_loop()
-        inbox = Inbox(loop)
         run = uuid.uuid4().hex[:8]
-        with FakeGatewayServer(on_request=inbox.on_request) as api:
+        driver = EventLoopThread()
+        api = GraphApi()
+        driver.run(api.start())
+        try:
             child_env = env.child_env(
                 DEBUG="0",
                 WHATSAPP_GATEWAY="meta",
@@ -256,6 +158,7 @@ def main() -> None:
                     pool=args.worker_pool,
                     loglevel=os.environ.get("BENCH_WORKER_LOG", "WARNING"),
                 )
+                hooks = Webhooks(url=url, secret=SECRET, run=run)
                 # Warm-up, not measured: every web and worker process loads its code and the
                 # clinic snapshot once, as a server that has been up for a while has.
                 warmup = [
@@ -263,31 +166,33 @@ def main() -> None:
                     for i in range(2 * (args.web_workers + args.worker_concurrency))
                 ]
                 warm = Tally()
-                loop.run_until_complete(
-                    _drive(warmup, url=url, inbox=inbox, tally=warm, run=run, reply_timeout=60, deadline=90)
-                )
+                driver.run(drive(warmup, hooks=hooks, api=api, tally=warm, reply_timeout=60, deadline=90))
                 if warm.timeouts or warm.webhook_errors:
                     raise RuntimeError(f"the service did not answer the warm-up:\n{services.logs_tail()}")
                 tally = Tally()
-                loop.run_until_complete(
-                    _drive(
+                cpu_before = cpu_snapshot(services.groups)
+                driver.run(
+                    drive(
                         scripts,
-                        url=url,
-                        inbox=inbox,
+                        hooks=hooks,
+                        api=api,
                         tally=tally,
-                        run=run,
                         reply_timeout=args.reply_timeout,
                         deadline=args.timeout,
+                        think_s=think_s,
                     )
                 )
                 time.sleep(1.0)  # a duplicate send would arrive now
+                cpu_after = cpu_snapshot(services.groups)
             finally:
                 services.stop()
                 if os.environ.get("BENCH_WORKER_LOG"):
                     sys.stderr.write(services.logs_tail(200) + "\n")
-                loop.close()
-            lost, duplicated = _delivery_check(api, scripts, tally)
-            lost = max(lost, tally.timeouts)
+        finally:
+            driver.run(api.stop())
+            driver.close()
+        lost, duplicated = _delivery_check(api, scripts, tally)
+        lost = max(lost, tally.timeouts)
         wrong = wrong_final_states(scripts, timezone=catalog.clinic.timezone)
         answered = len(tally.latencies_ms)
         elapsed = (tally.last_reply - tally.first_post) if answered else 0.0
@@ -320,11 +225,14 @@ def main() -> None:
             "ratio_to_raw": round(msgs_per_s / raw.msgs_per_s, 3) if raw.msgs_per_s else 0.0,
             "webhook_errors": tally.webhook_errors,
             "elapsed_s": round(elapsed, 2),
+            # Where the CPU went during the measured run (includes the 1 s wait for duplicates).
+            "cpu_ms_per_message": cpu_ms_per_message(cpu_before, cpu_after, sum(tally.sent.values())),
             "setup": {
                 "web": f"gunicorn gthread {args.web_workers}x{args.web_threads}",
                 "workers": f"celery {args.worker_pool} {args.worker_concurrency}",
                 "raw_connections": connections,
                 "debounce_ms": args.debounce_ms,
+                "think_s": list(think_s),
             },
             "machine": machine(),
         }

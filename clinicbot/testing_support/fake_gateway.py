@@ -38,6 +38,10 @@ class FakeGatewayServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as the real APIs allow: a sender's pooled connection is reused
+            # instead of a new TCP connection (and server thread) per message.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -94,18 +98,7 @@ class FakeGatewayServer:
 
     def texts_to(self, phone: str) -> list[str]:
         """Bodies of the messages sent to a phone, in arrival order."""
-        out = []
-        for r in list(self.requests):
-            body = r["json"]
-            if str(body.get("to") or body.get("number") or body.get("phone")) != phone:
-                continue
-            if body.get("type") == "interactive":
-                out.append(body["interactive"]["body"]["text"])
-            elif "text" in body and isinstance(body["text"], dict):
-                out.append(body["text"].get("body", ""))
-            else:
-                out.append(str(body.get("text") or body.get("message") or ""))
-        return out
+        return sent_texts(list(self.requests), phone)
 
     def wait_for(self, count: int, timeout: float = 30.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -114,6 +107,22 @@ class FakeGatewayServer:
                 return True
             time.sleep(0.05)
         return False
+
+
+def sent_texts(requests: list[dict[str, Any]], phone: str) -> list[str]:
+    """The texts of recorded send-API requests (any gateway's body shape) to ``phone``."""
+    out = []
+    for r in requests:
+        body = r["json"]
+        if str(body.get("to") or body.get("number") or body.get("phone")) != phone:
+            continue
+        if body.get("type") == "interactive":
+            out.append(body["interactive"]["body"]["text"])
+        elif "text" in body and isinstance(body["text"], dict):
+            out.append(body["text"].get("body", ""))
+        else:
+            out.append(str(body.get("text") or body.get("message") or ""))
+    return out
 
 
 def meta_text_webhook(
