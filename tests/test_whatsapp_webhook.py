@@ -20,7 +20,7 @@ from clinicbot.testing_support.fake_gateway import (
     meta_text_webhook,
 )
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
-from clinicbot.whatsapp.outbox import outbox_send
+from clinicbot.whatsapp.outbox import INTERRUPTED, outbox_send
 
 SECRET = "test-app-secret"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -309,6 +309,7 @@ def test_a_reply_left_sending_by_a_killed_sender_is_resent_where_the_lock_is_exc
     orphan.refresh_from_db()
     if connection.vendor == "postgresql":
         assert orphan.delivery_status == DeliveryStatus.SENT and orphan.attempts == 2
+        assert orphan.error == INTERRUPTED  # staff can see it may have reached the patient twice
         assert api.texts_to("5519991110099") == ["Sua consulta está confirmada."]
     else:
         assert orphan.delivery_status == DeliveryStatus.SENDING and api.texts_to("5519991110099") == []

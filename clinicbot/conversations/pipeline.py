@@ -227,7 +227,8 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
         if window > 0 and 0 <= age_ms < window:
             return Deferred((window - age_ms) / 1000)
         _maybe_expire(stored, now)
-        limited = _over_rate_limit(session_id, now, stored)
+        rate = RateWindow.load(stored.state.context, pending, now)
+        limited = rate.check(now)
         bot_rows: list[ConversationMessage] = []
         for group in group_messages(pending, window):
             texts = [m.content for m in group if (m.payload or {}).get("kind", "text") in ("text", "choice")]
@@ -249,27 +250,55 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
                 )
                 message.processed_at = now
             bot_rows += _bot_rows(session_id, replies, now, DeliveryStatus.PENDING)
+        rate.remember(stored.state.context)
         _claim_messages(pending)
         created = ConversationMessage.objects.bulk_create(bot_rows)
         session_save(stored=stored, now=now)
     return [m.id for m in created if m.id is not None]
 
 
-def _over_rate_limit(session_id: int, now: dt.datetime, stored: StoredSession) -> tuple[Reply, ...] | None:
-    """None when the phone is within its rate; else the replies for this batch (a notice once a minute)."""
-    limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
-    if limit <= 0:
-        return None
-    recent = ConversationMessage.objects.filter(
-        session_id=session_id, direction=Direction.USER, timestamp__gte=now - dt.timedelta(minutes=1)
-    ).count()
-    if recent <= limit:
-        return None
-    last_notice = stored.state.context.get("rate_notice_at")
-    if last_notice and now.timestamp() - float(last_notice) < 60:
-        return ()
-    stored.state.context["rate_notice_at"] = now.timestamp()
-    return (Reply(RATE_LIMIT_REPLY),)
+@dataclass
+class RateWindow:
+    """The phone's messages of the last minute, kept in the session state between turns.
+
+    Carried in the state's context (capped at the limit + 1 arrival times) so the check
+    costs no query: the state is loaded and saved by every turn anyway, under the same
+    row lock. The engine may replace its context during a turn, so the window is written
+    back after it (:meth:`remember`).
+    """
+
+    arrivals: list[float]
+    notice_at: float | None
+
+    @classmethod
+    def load(
+        cls, context: dict[str, object], pending: list[ConversationMessage], now: dt.datetime
+    ) -> RateWindow:
+        cutoff = (now - dt.timedelta(minutes=1)).timestamp()
+        kept = context.get("recent_arrivals")
+        arrivals = [float(t) for t in (kept if isinstance(kept, list) else []) if float(t) >= cutoff]
+        arrivals += [t for t in (m.timestamp.timestamp() for m in pending) if t >= cutoff]
+        notice = context.get("rate_notice_at")
+        return cls(sorted(arrivals), float(notice) if isinstance(notice, int | float) else None)
+
+    def check(self, now: dt.datetime) -> tuple[Reply, ...] | None:
+        """None when the phone is within its rate; else the replies for this batch (a notice once a minute)."""
+        limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
+        if limit <= 0 or len(self.arrivals) <= limit:
+            return None
+        if self.notice_at is not None and now.timestamp() - self.notice_at < 60:
+            return ()
+        self.notice_at = now.timestamp()
+        return (Reply(RATE_LIMIT_REPLY),)
+
+    def remember(self, context: dict[str, object]) -> None:
+        limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
+        if limit <= 0:
+            return
+        # Only whether the limit is exceeded matters: the newest limit + 1 arrivals suffice.
+        context["recent_arrivals"] = self.arrivals[-(limit + 1) :]
+        if self.notice_at is not None:
+            context["rate_notice_at"] = self.notice_at
 
 
 def _claim_messages(pending: list[ConversationMessage]) -> None:

@@ -56,49 +56,33 @@ def outbox_send(*, gateway: Gateway, session_id: int) -> OutboxResult:
     """
     # One sender per conversation at a time, so replies reach the patient in order.
     with conversation_lock(session_id, purpose=OUTBOX_LOCK) as exclusive:
-        if exclusive:
-            _requeue_interrupted(session_id)
         return _send_pending(gateway, session_id, exclusive=exclusive)
 
 
-INTERRUPTED = "envio interrompido (processo encerrado); reenviada"
-
-
-def _requeue_interrupted(session_id: int) -> int:
-    """Put back to pending the replies a killed sender left in ``sending``.
-
-    Under the conversation's outbox lock no other sender can be mid-send, so a reply still
-    in ``sending`` was claimed by a process that died between the claim and recording the
-    gateway's answer. The gateway may or may not have delivered it: resending risks a
-    duplicate, not resending loses the reply for good — a patient is better served by
-    the duplicate (and the error text keeps the trace for staff).
-    """
-    return ConversationMessage.objects.filter(
-        session_id=session_id,
-        direction__in=[Direction.BOT, Direction.STAFF],
-        delivery_status=DeliveryStatus.SENDING,
-    ).update(delivery_status=DeliveryStatus.PENDING, error=INTERRUPTED)
-
-
 OUTBOX_LOCK = 2
+INTERRUPTED = "envio interrompido (processo encerrado); reenviada"
 
 
 def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> OutboxResult:
     """Send each pending reply and record the outcome with its call log in one commit.
 
-    Where the lock is exclusive (PostgreSQL) no other sender can touch these rows, and a
-    reply left pending by a crash is resent exactly as one left "sending" would be, so
-    the separate committed pending→sending claim is skipped: one commit per reply
-    instead of three, which is most of the outbox's cost under load.
+    Where the lock is exclusive (PostgreSQL) no other sender can be mid-send, so a reply
+    still in ``sending`` was claimed by a process that died between the claim and
+    recording the gateway's answer. The gateway may or may not have delivered it:
+    resending risks a duplicate, not resending loses the reply for good — a patient is
+    better served by the duplicate, and its ``error`` keeps the trace for staff. For the
+    same reason the separate committed pending→sending claim is skipped there: one
+    commit per reply instead of three, which is most of the outbox's cost under load.
     """
     result = OutboxResult()
     # Counted with the outcome when there is no separate claim to count it.
     attempt = {"attempts": F("attempts") + 1} if exclusive else {}
+    sendable = [DeliveryStatus.PENDING, DeliveryStatus.SENDING] if exclusive else [DeliveryStatus.PENDING]
     pending = list(
         ConversationMessage.objects.filter(
             session_id=session_id,
             direction__in=[Direction.BOT, Direction.STAFF],
-            delivery_status=DeliveryStatus.PENDING,
+            delivery_status__in=sendable,
         )
         .select_related("session")
         .order_by("timestamp", "id")
@@ -106,6 +90,7 @@ def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> Outb
     for message in pending:
         if not exclusive and not _claim(message.id):
             continue  # another sender has it
+        interrupted = message.delivery_status == DeliveryStatus.SENDING
         to = message.session.phone
         started = time.perf_counter()
         status_code, error = None, ""
@@ -135,7 +120,7 @@ def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> Outb
             ConversationMessage.objects.filter(id=message.id).update(
                 delivery_status=DeliveryStatus.SENT,
                 gateway_message_id=f"{gateway.name}:{gateway_id}",
-                error="",
+                error=INTERRUPTED if interrupted else "",
                 **attempt,
             )
             _log(gateway, 200, True, started, "")

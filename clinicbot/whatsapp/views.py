@@ -40,14 +40,19 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "?"))
 
 
-def _auth_throttled(ip: str) -> bool:
-    failures = safe_get(f"webhook-authfail:{ip}") or 0
-    return int(failures) >= settings.WEBHOOK_AUTH_FAILURES_PER_10_MIN
+def _auth_failed(ip: str, gateway: Gateway) -> JsonResponse | None:
+    """Count a failed authentication; a 429 once the address failed too often (else None).
 
-
-def _auth_failed(ip: str) -> None:
+    Only failures touch the cache: an authentic webhook costs no round trip for this,
+    and a correct signature is proof enough whatever the address did before.
+    """
+    WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
     key = f"webhook-authfail:{ip}"
-    safe_set(key, int(safe_get(key) or 0) + 1, 600)
+    failures = int(safe_get(key) or 0)
+    if failures >= settings.WEBHOOK_AUTH_FAILURES_PER_10_MIN:
+        return _error(429, "too_many_failures", "too many failed authentications; try later")
+    safe_set(key, failures + 1, 600)
+    return None
 
 
 @csrf_exempt
@@ -57,8 +62,6 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     ``/webhooks/whatsapp/`` serves the gateway that sends replies (``WHATSAPP_GATEWAY``).
     """
     ip = _client_ip(request)
-    if _auth_throttled(ip):
-        return _error(429, "too_many_failures", "too many failed authentications; try later")
     try:
         gateway = gateway_named(gateway_name, settings) if gateway_name else current_gateway()
     except GatewayConfigError as exc:
@@ -78,19 +81,15 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     if request.method == "GET":
         challenge = gateway.handshake(webhook)
         if challenge is None:
-            _auth_failed(ip)
-            WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
-            return _error(403, "verification_failed", "invalid verify token")
+            return _auth_failed(ip, gateway) or _error(403, "verification_failed", "invalid verify token")
         return HttpResponse(challenge, content_type="text/plain")
     if request.method != "POST":
         return _error(405, "method_not_allowed", "use POST")
     try:
         gateway.verify(webhook)
     except WebhookAuthError as exc:
-        _auth_failed(ip)
-        WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
         logger.warning("webhook rejected: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
-        return _error(401, "unauthorized", str(exc))
+        return _auth_failed(ip, gateway) or _error(401, "unauthorized", str(exc))
     try:
         parsed = gateway.parse(webhook)
     except WebhookPayloadError as exc:
