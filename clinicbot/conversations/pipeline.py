@@ -17,6 +17,7 @@ from django.db import transaction
 
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core.clock import SystemClock
+from clinicbot.core.prepared import PreparedQuery
 from clinicbot.core.text import storable_text
 from clinicbot.engine.dialogue.policy import Policy, Turn
 from clinicbot.engine.nlu.detect import Understanding
@@ -216,11 +217,7 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
         stored = session_load_locked(session_id=session_id)
         if stored is None:
             return []
-        pending = list(
-            ConversationMessage.objects.filter(
-                session_id=session_id, direction=Direction.USER, processed_at=None
-            ).order_by("timestamp", "id")
-        )
+        pending = _UNPROCESSED(session_id=session_id)
         if not pending:
             return []
         age_ms = (now - pending[-1].timestamp).total_seconds() * 1000
@@ -299,6 +296,15 @@ class RateWindow:
         context["recent_arrivals"] = self.arrivals[-(limit + 1) :]
         if self.notice_at is not None:
             context["rate_notice_at"] = self.notice_at
+
+
+# Run for every message: compiled once (see core.prepared).
+_UNPROCESSED = PreparedQuery(
+    lambda session_id: ConversationMessage.objects.filter(
+        session_id=session_id, direction=Direction.USER, processed_at=None
+    ).order_by("timestamp", "id"),
+    session_id=-7_310_002,
+)
 
 
 def _claim_messages(pending: list[ConversationMessage]) -> None:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clinicbot.core.cache import safe_delete, safe_get, safe_set
+from clinicbot.core.prepared import PreparedQuery
 from clinicbot.engine.types import SessionState
 
 from .models import ConversationSession
@@ -96,10 +97,17 @@ def session_load(*, phone: str, now: dt.datetime) -> StoredSession:
 
 def session_load_locked(*, session_id: int) -> StoredSession | None:
     """Lock the session row for this transaction and read its state from it (worker path)."""
-    row = ConversationSession.objects.select_for_update().filter(id=session_id).first()
-    if row is None:
+    rows = _LOCKED_SESSION(session_id=session_id)
+    if not rows:
         return None
-    return StoredSession(row.id, _to_state(row), row.last_activity)
+    return StoredSession(rows[0].id, _to_state(rows[0]), rows[0].last_activity)
+
+
+# Every message's turn starts here: compiled once (see core.prepared).
+_LOCKED_SESSION = PreparedQuery(
+    lambda session_id: ConversationSession.objects.select_for_update().filter(id=session_id),
+    session_id=-7_310_001,
+)
 
 
 def session_save(*, stored: StoredSession, now: dt.datetime) -> None:

@@ -11,6 +11,7 @@ from django.db.models import F
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.core.locks import conversation_lock
+from clinicbot.core.prepared import PreparedQuery
 from clinicbot.ops.metrics import MESSAGES_OUT, OUTBOUND_FAILURES
 from clinicbot.ops.models import GatewayCallLog
 
@@ -77,21 +78,12 @@ def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> Outb
     result = OutboxResult()
     # Counted with the outcome when there is no separate claim to count it.
     attempt = {"attempts": F("attempts") + 1} if exclusive else {}
-    sendable = [DeliveryStatus.PENDING, DeliveryStatus.SENDING] if exclusive else [DeliveryStatus.PENDING]
-    pending = list(
-        ConversationMessage.objects.filter(
-            session_id=session_id,
-            direction__in=[Direction.BOT, Direction.STAFF],
-            delivery_status__in=sendable,
-        )
-        .select_related("session")
-        .order_by("timestamp", "id")
-    )
+    pending = (_SENDABLE if exclusive else _PENDING)(session_id=session_id)
     for message in pending:
         if not exclusive and not _claim(message.id):
             continue  # another sender has it
         interrupted = message.delivery_status == DeliveryStatus.SENDING
-        to = message.session.phone
+        to = message.to_phone  # type: ignore[attr-defined]  # annotated by the query
         started = time.perf_counter()
         status_code, error = None, ""
         try:
@@ -127,6 +119,29 @@ def _send_pending(gateway: Gateway, session_id: int, *, exclusive: bool) -> Outb
         MESSAGES_OUT.labels(gateway=gateway.name, type=_kind(message)).inc()
         result.sent += 1
     return result
+
+
+def _unsent(*statuses: DeliveryStatus) -> PreparedQuery[ConversationMessage]:
+    """A conversation's replies in these statuses, oldest first, with the patient's phone.
+
+    Run for every reply sent: compiled once (see core.prepared).
+    """
+    return PreparedQuery(
+        lambda session_id: (
+            ConversationMessage.objects.filter(
+                session_id=session_id,
+                direction__in=[Direction.BOT, Direction.STAFF],
+                delivery_status__in=statuses,
+            )
+            .annotate(to_phone=F("session__phone"))
+            .order_by("timestamp", "id")
+        ),
+        session_id=-7_310_003,
+    )
+
+
+_PENDING = _unsent(DeliveryStatus.PENDING)
+_SENDABLE = _unsent(DeliveryStatus.PENDING, DeliveryStatus.SENDING)  # where no other sender can be mid-send
 
 
 def _kind(message: ConversationMessage) -> str:
