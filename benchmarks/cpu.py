@@ -28,21 +28,26 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     return name, pgid, (utime + stime) / _TICKS
 
 
+# pid -> (component, CPU seconds so far)
+CpuSnapshot = dict[int, tuple[str, float]]
+
+
 def cpu_snapshot(
     groups: Mapping[str, int], *, by_name: Iterable[str] = ("postgres", "redis-server")
-) -> dict[str, float]:
-    """CPU seconds so far, summed per component.
+) -> CpuSnapshot:
+    """CPU seconds so far of every process that belongs to a component.
 
     ``groups`` maps a component to a process group id (the benchmark starts each service
-    in its own session); processes whose command name is in ``by_name`` are summed under
-    that name (the shared PostgreSQL and Redis servers). The benchmark's own process is
-    ``loadgen``. Processes that exited before the snapshot are not counted, so take
-    snapshots while the services run.
+    in its own session); processes whose command name is in ``by_name`` belong to that
+    name (the shared PostgreSQL and Redis servers). The benchmark's own process is
+    ``loadgen``. Per process, so that one exiting between two snapshots (a database
+    connection closed) cannot make a difference negative: its last interval is simply
+    not counted.
     """
-    totals = dict.fromkeys([*groups, *by_name, "loadgen"], 0.0)
     pgid_to_component = {pgid: name for name, pgid in groups.items()}
     names = set(by_name)
     own = os.getpid()
+    snapshot: CpuSnapshot = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -51,21 +56,23 @@ def cpu_snapshot(
         if stat is None:
             continue
         name, pgid, seconds = stat
-        if pid == own:
-            totals["loadgen"] += seconds
-        elif pgid in pgid_to_component:
-            totals[pgid_to_component[pgid]] += seconds
-        elif name in names:
-            totals[name] += seconds
-    return totals
+        component = (
+            "loadgen" if pid == own else pgid_to_component.get(pgid) or (name if name in names else None)
+        )
+        if component is not None:
+            snapshot[pid] = (component, seconds)
+    return snapshot
 
 
-def cpu_ms_per_message(
-    before: Mapping[str, float], after: Mapping[str, float], messages: int
-) -> dict[str, float]:
+def cpu_ms_per_message(before: CpuSnapshot, after: CpuSnapshot, messages: int) -> dict[str, float]:
     """Milliseconds of CPU per message per component between two snapshots, and their total."""
     if messages <= 0:
         return {}
-    spent = {k: (after.get(k, 0.0) - before.get(k, 0.0)) * 1000 / messages for k in after}
+    spent: dict[str, float] = {}
+    for pid, (component, seconds) in after.items():
+        earlier = before.get(pid)
+        # A pid reused by another component is a new process: count it from zero.
+        start = earlier[1] if earlier is not None and earlier[0] == component else 0.0
+        spent[component] = spent.get(component, 0.0) + max(0.0, seconds - start) * 1000 / messages
     spent["total"] = sum(spent.values())
     return {k: round(v, 2) for k, v in spent.items()}

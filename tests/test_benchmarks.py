@@ -13,6 +13,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,8 @@ def test_webhook_load_answers_every_message_once_and_reports_the_raw_ratio():
         "1",
         "--worker-concurrency",
         "2",
+        "--think-s",
+        "0.01,0.05",
         services=True,
     )
     assert report["patients"] == 5 and report["messages"] == 20
@@ -80,6 +83,40 @@ def test_webhook_load_answers_every_message_once_and_reports_the_raw_ratio():
     assert set(report["webhook_to_reply_ms"]) == {"p50", "p99"}
     assert report["msgs_per_s"] > 0 and report["raw_msgs_per_s"] > 0
     assert report["ratio_to_raw"] == pytest.approx(report["msgs_per_s"] / report["raw_msgs_per_s"], rel=0.05)
+    cpu = report["cpu_ms_per_message"]
+    assert cpu["gunicorn"] > 0 and cpu["celery"] > 0 and cpu["loadgen"] > 0  # type: ignore[index]
+    assert cpu["total"] == pytest.approx(sum(v for k, v in cpu.items() if k != "total"), abs=0.1)  # type: ignore[union-attr]
+
+
+def test_cpu_snapshot_counts_a_process_group_and_the_benchmark_itself():
+    from benchmarks.cpu import cpu_ms_per_message, cpu_snapshot
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\ntime.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", burn], start_new_session=True)
+
+    def child_seconds() -> float:
+        return sum(
+            seconds
+            for component, seconds in cpu_snapshot({"child": child.pid}).values()
+            if component == "child"
+        )
+
+    try:
+        before = cpu_snapshot({"child": child.pid})
+        at_start = child_seconds()
+        started = time.process_time()
+        while time.process_time() - started < 0.2:  # the benchmark's own work
+            pass
+        deadline = time.monotonic() + 20
+        while child_seconds() - at_start < 0.25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        spent = cpu_ms_per_message(before, cpu_snapshot({"child": child.pid}), messages=2)
+    finally:
+        child.kill()
+        child.wait()
+    assert spent["child"] >= 100  # ≥ 0.25 s over 2 messages (the start-up's import may add)
+    assert spent["loadgen"] >= 90  # 0.2 s of this process over 2 messages
+    assert spent["total"] >= spent["child"] + spent["loadgen"]
 
 
 def _tiny_catalog() -> Catalog:
