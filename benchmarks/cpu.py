@@ -33,18 +33,17 @@ CpuSnapshot = dict[int, tuple[str, float]]
 
 
 def cpu_snapshot(
-    groups: Mapping[str, int], *, by_name: Iterable[str] = ("postgres", "redis-server")
+    groups: Mapping[int, str], *, by_name: Iterable[str] = ("postgres", "redis-server")
 ) -> CpuSnapshot:
     """CPU seconds so far of every process that belongs to a component.
 
-    ``groups`` maps a component to a process group id (the benchmark starts each service
-    in its own session); processes whose command name is in ``by_name`` belong to that
+    ``groups`` maps a process group id to its component (the benchmark starts each
+    service process in its own session); processes whose command name is in ``by_name`` belong to that
     name (the shared PostgreSQL and Redis servers). The benchmark's own process is
     ``loadgen``. Per process, so that one exiting between two snapshots (a database
     connection closed) cannot make a difference negative: its last interval is simply
     not counted.
     """
-    pgid_to_component = {pgid: name for name, pgid in groups.items()}
     names = set(by_name)
     own = os.getpid()
     snapshot: CpuSnapshot = {}
@@ -56,9 +55,7 @@ def cpu_snapshot(
         if stat is None:
             continue
         name, pgid, seconds = stat
-        component = (
-            "loadgen" if pid == own else pgid_to_component.get(pgid) or (name if name in names else None)
-        )
+        component = "loadgen" if pid == own else groups.get(pgid) or (name if name in names else None)
         if component is not None:
             snapshot[pid] = (component, seconds)
     return snapshot

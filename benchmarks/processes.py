@@ -29,11 +29,12 @@ class ServiceProcesses:
         self.env = env
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
-        # Each process starts its own session: component name -> process group id.
-        self.groups: dict[str, int] = {}
+        # Each process starts its own session: process group id -> component name.
+        self.groups: dict[int, str] = {}
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    def _spawn(self, name: str, args: list[str], *, log_name: str = "") -> subprocess.Popen[bytes]:
+        """Start ``python -m args`` as a process of component ``name``."""
+        log = open(self.log_dir / f"{log_name or name}.log", "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             [sys.executable, "-m", *args],
             cwd=ROOT,
@@ -44,7 +45,7 @@ class ServiceProcesses:
         )
         log.close()
         self.procs.append(proc)
-        self.groups[name] = proc.pid
+        self.groups[proc.pid] = name
         return proc
 
     def start_web(self, *, port: int, workers: int, threads: int) -> str:
@@ -80,29 +81,32 @@ class ServiceProcesses:
     def start_workers(
         self, *, queue: str, concurrency: int, pool: str = "prefork", loglevel: str = "WARNING"
     ) -> None:
-        """One Celery worker (``pool``: prefork, threads…) consuming the run's own queue."""
-        self._spawn(
-            "celery",
-            [
+        """Celery consuming the run's own queue: one worker with a pool of ``concurrency``
+        (prefork, threads), or ``concurrency`` single-process workers (``solo``)."""
+        for n in range(concurrency if pool == "solo" else 1):
+            self._spawn(
                 "celery",
-                "-A",
-                "clinicbot",
-                "worker",
-                "-Q",
-                queue,
-                "-c",
-                str(concurrency),
-                "--pool",
-                pool,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                loglevel,
-                "-n",
-                f"{queue}@%h",
-            ],
-        )
+                [
+                    "celery",
+                    "-A",
+                    "clinicbot",
+                    "worker",
+                    "-Q",
+                    queue,
+                    "-c",
+                    "1" if pool == "solo" else str(concurrency),
+                    "--pool",
+                    pool,
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-l",
+                    loglevel,
+                    "-n",
+                    f"{queue}-{n}@%h",
+                ],
+                log_name=f"celery-{n}",
+            )
 
     def logs_tail(self, lines: int = 20) -> str:
         """The last lines of every process log (for an error message)."""

@@ -96,7 +96,10 @@ def main() -> None:
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=4, help="Celery pool size")
     parser.add_argument(
-        "--worker-pool", default="prefork", choices=["prefork", "threads"], help="Celery pool"
+        "--worker-pool",
+        default="prefork",
+        choices=["prefork", "threads", "solo"],
+        help="Celery pool (solo: --worker-concurrency separate single-process workers)",
     )
     parser.add_argument("--debounce-ms", type=int, default=0)
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for one reply")

@@ -97,12 +97,12 @@ def test_cpu_snapshot_counts_a_process_group_and_the_benchmark_itself():
     def child_seconds() -> float:
         return sum(
             seconds
-            for component, seconds in cpu_snapshot({"child": child.pid}).values()
+            for component, seconds in cpu_snapshot({child.pid: "child"}).values()
             if component == "child"
         )
 
     try:
-        before = cpu_snapshot({"child": child.pid})
+        before = cpu_snapshot({child.pid: "child"})
         at_start = child_seconds()
         started = time.process_time()
         while time.process_time() - started < 0.2:  # the benchmark's own work
@@ -110,7 +110,7 @@ def test_cpu_snapshot_counts_a_process_group_and_the_benchmark_itself():
         deadline = time.monotonic() + 20
         while child_seconds() - at_start < 0.25 and time.monotonic() < deadline:
             time.sleep(0.05)
-        spent = cpu_ms_per_message(before, cpu_snapshot({"child": child.pid}), messages=2)
+        spent = cpu_ms_per_message(before, cpu_snapshot({child.pid: "child"}), messages=2)
     finally:
         child.kill()
         child.wait()
