@@ -1,7 +1,7 @@
 """End to end under load: signed Meta webhooks in, replies out to a fake Graph API.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x REDIS_URL=redis://127.0.0.1:6379/4 \
-        python benchmarks/webhook_load.py [-k 100] [-m 20] [--json]
+        python benchmarks/webhook_load.py [-k 100] [-m 20] [--think-s 2,6] [--json]
 
 Everything runs on 127.0.0.1 and stops by itself: a ``bench_<pid>`` database on the
 PostgreSQL server of ``DATABASE_URL`` (migrated, demo clinic imported, dropped at the
@@ -9,14 +9,17 @@ end), the Redis of ``REDIS_URL`` (keys and queue namespaced ``bench_<pid>``, del
 end), gunicorn (gthread) and a Celery worker as real processes, a local HTTP server
 playing Meta's Graph API that records every reply, and K patients writing at once. Each
 patient sends its 20-message conversation (benchmarks/conversations.py) one message at a
-time, the next only after the reply to the previous one arrived (a patient reads before
-writing again), so the debounce window is set to 0 and every message is its own turn.
+time, the next only after the reply to the previous one arrived — at once (the default:
+the service is saturated) or after ``--think-s`` seconds of reading and typing — so the
+debounce window is set to 0 and every message is its own turn. The patients and the fake
+Graph API share one asyncio loop (benchmarks/load_driver.py) to take little of the CPU.
 
 Reports inbound msgs/s, p50/p99 time from webhook POST to the reply reaching the fake
 Graph API, replies lost, replies duplicated, conversations in the wrong final state, and a
 raw baseline run in the same process on the same database: the minimal durable work of a
 turn through psycopg (benchmarks/raw_baseline.py), at the same concurrency and database
-connection budget; ``ratio_to_raw`` = our msgs/s ÷ raw msgs/s.
+connection budget; ``ratio_to_raw`` = our msgs/s ÷ raw msgs/s; and the CPU each
+component spent per message (benchmarks/cpu.py).
 """
 
 from __future__ import annotations
