@@ -103,9 +103,12 @@ def session_load_locked(*, session_id: int) -> StoredSession | None:
     return StoredSession(rows[0].id, _to_state(rows[0]), rows[0].last_activity)
 
 
-# Every message's turn starts here: compiled once (see core.prepared).
+# Every message's turn starts here: compiled once (see core.prepared). FOR NO KEY UPDATE
+# (PostgreSQL) still serialises the workers of one conversation, but unlike FOR UPDATE it
+# does not block the KEY SHARE lock each new message's foreign key takes: a webhook storing
+# the patient's next message never waits for the turn in progress (an LLM call included).
 _LOCKED_SESSION = PreparedQuery(
-    lambda session_id: ConversationSession.objects.select_for_update().filter(id=session_id),
+    lambda session_id: ConversationSession.objects.select_for_update(no_key=True).filter(id=session_id),
     session_id=-7_310_001,
 )
 
