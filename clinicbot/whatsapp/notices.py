@@ -9,35 +9,17 @@ cancelling twice, or two staff members clicking at once, tells the patient once.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
-from clinicbot.engine.replies.format import fmt_date, fmt_time
-from clinicbot.engine.replies.templates import render
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
 
-from .proactive import proactive_message_store, session_for_phone
-
-
-def cancellation_text(appt: Appointment) -> tuple[str, list[str]]:
-    """The notice's text and its template parameters (name, specialty, doctor, date, time)."""
-    catalog = get_catalog()
-    local = appt.start.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone))
-    values = {
-        "name": appt.patient_name.split()[0] if appt.patient_name else "",
-        "specialty": appt.specialty.name,
-        "doctor": appt.doctor.name,
-        "date": fmt_date(local.date()),
-        "time": fmt_time(local.time()),
-    }
-    return render("cancelled_by_clinic", catalog.templates, **values), list(values.values())
+from .proactive import appointment_message, proactive_message_store, session_for_phone
 
 
 def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
@@ -53,7 +35,7 @@ def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
         appt = appointment_cancel(appointment_id=appointment_id)
         if not was_active or appt.start <= now:
             return False
-        text, params = cancellation_text(appt)
+        text, params = appointment_message("cancelled_by_clinic", appt)
         try:
             with transaction.atomic():  # a savepoint: a lost claim must not abort the cancel
                 notification = OutboundNotification.objects.create(

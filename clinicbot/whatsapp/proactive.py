@@ -8,11 +8,42 @@ stored the same way, so the outbox sends the right kind.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
+from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.engine.replies.format import fmt_date, fmt_time
+from clinicbot.engine.replies.templates import render
+from clinicbot.scheduling.models import Appointment
 
 SERVICE_WINDOW = dt.timedelta(hours=24)
+
+
+def appointment_values(
+    *, patient_name: str, specialty: str, doctor: str, local: dt.datetime
+) -> dict[str, str]:
+    """The parameters of a message about one appointment time, in the approved templates'
+    order: first name, specialty, doctor, date, time (``local``: in the clinic's zone)."""
+    return {
+        "name": patient_name.split()[0] if patient_name else "",
+        "specialty": specialty,
+        "doctor": doctor,
+        "date": fmt_date(local.date()),
+        "time": fmt_time(local.time()),
+    }
+
+
+def appointment_message(template_key: str, appt: Appointment) -> tuple[str, list[str]]:
+    """The clinic's text ``template_key`` about ``appt`` and its Meta template parameters."""
+    catalog = get_catalog()
+    values = appointment_values(
+        patient_name=appt.patient_name,
+        specialty=appt.specialty.name,
+        doctor=appt.doctor.name,
+        local=appt.start.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone)),
+    )
+    return render(template_key, catalog.templates, **values), list(values.values())
 
 
 def session_for_phone(*, phone: str, now: dt.datetime) -> int:

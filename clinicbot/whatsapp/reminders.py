@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.store import session_load_locked, session_save
-from clinicbot.engine.replies.format import fmt_date, fmt_time
-from clinicbot.engine.replies.templates import render
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment
 
-from .proactive import proactive_message_store, session_for_phone
+from .proactive import appointment_message, proactive_message_store, session_for_phone
 
 logger = logging.getLogger(__name__)
 
@@ -63,20 +59,6 @@ def due_reminders(*, now: dt.datetime) -> list[DueReminder]:
     return [d for d in due if d.key not in sent]
 
 
-def reminder_text(appt: Appointment) -> tuple[str, list[str]]:
-    """The reminder's text and the template parameters (name, specialty, doctor, date, time)."""
-    catalog = get_catalog()
-    local = appt.start.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone))
-    values = {
-        "name": appt.patient_name.split()[0] if appt.patient_name else "",
-        "specialty": appt.specialty.name,
-        "doctor": appt.doctor.name,
-        "date": fmt_date(local.date()),
-        "time": fmt_time(local.time()),
-    }
-    return render("reminder", catalog.templates, **values), list(values.values())
-
-
 def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
     """Claim and store one reminder; return the session whose outbox must be sent (or None).
 
@@ -84,7 +66,7 @@ def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
     outside the 24-hour window) and the conversation waiting for "1/2/3".
     """
     appt = reminder.appointment
-    text, params = reminder_text(appt)
+    text, params = appointment_message("reminder", appt)
     try:
         with transaction.atomic():
             notification = OutboundNotification.objects.create(

@@ -27,14 +27,13 @@ from clinicbot.clinics.models import Doctor
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.engine.dialogue import waitlist as dialogue
-from clinicbot.engine.replies.format import fmt_date, fmt_time
 from clinicbot.engine.replies.templates import render
 from clinicbot.engine.slots import in_period
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.waitlist import holds_changed, waitlist_hold
 
-from .proactive import proactive_message_store, session_for_phone
+from .proactive import appointment_values, proactive_message_store, session_for_phone
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +129,9 @@ def _offer(
         return None
     catalog = get_catalog()
     values = {
-        "name": entry.patient_name.split()[0] if entry.patient_name else "",
-        "specialty": entry.specialty.name,
-        "doctor": doctor.name,
-        "date": fmt_date(local.date()),
-        "time": fmt_time(local.time().replace(tzinfo=None)),
+        **appointment_values(
+            patient_name=entry.patient_name, specialty=entry.specialty.name, doctor=doctor.name, local=local
+        ),
         "minutes": str(settings.WAITLIST_HOLD_MINUTES),
     }
     text = render("waitlist_offer", catalog.templates, **values)
