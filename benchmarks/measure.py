@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -33,3 +34,12 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "load_1min": round(os.getloadavg()[0], 2),
     }
+
+
+def print_report(report: dict[str, Any], *, as_json: bool) -> None:
+    """One JSON object (``--json``), or one ``key: value`` line per figure."""
+    if as_json:
+        print(json.dumps(report))
+        return
+    for key, value in report.items():
+        print(f"{key}: {value}")

@@ -22,7 +22,6 @@ conversations that did not end where their script says (must be 0).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.conversations import Script, build_scripts  # noqa: E402
 from benchmarks.environment import bench_environment  # noqa: E402
-from benchmarks.measure import machine, percentile  # noqa: E402
+from benchmarks.measure import machine, percentile, print_report  # noqa: E402
 
 PHONE_PREFIX = "5581966"
 
@@ -164,11 +163,7 @@ def main() -> None:
             "off_script_turns": cached["off_script_turns"] + uncached["off_script_turns"],
             "machine": machine(),
         }
-    if args.json:
-        print(json.dumps(report))
-        return
-    for key, value in report.items():
-        print(f"{key}: {value}")
+    print_report(report, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ component spent per message (benchmarks/cpu.py).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -40,7 +39,7 @@ from benchmarks.conversations import Script, build_scripts  # noqa: E402
 from benchmarks.cpu import cpu_ms_per_message, cpu_snapshot  # noqa: E402
 from benchmarks.environment import bench_environment  # noqa: E402
 from benchmarks.load_driver import EventLoopThread, GraphApi, Tally, Webhooks, drive  # noqa: E402
-from benchmarks.measure import machine, percentile  # noqa: E402
+from benchmarks.measure import machine, percentile, print_report  # noqa: E402
 from benchmarks.processes import ServiceProcesses, free_port  # noqa: E402
 
 SECRET = "bench-app-secret"
@@ -242,11 +241,7 @@ def main() -> None:
             },
             "machine": machine(),
         }
-    if args.json:
-        print(json.dumps(report))
-        return
-    for key, value in report.items():
-        print(f"{key}: {value}")
+    print_report(report, as_json=args.json)
 
 
 if __name__ == "__main__":
