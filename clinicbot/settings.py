@@ -196,6 +196,10 @@ CLINIC_SYSTEM_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_SYSTEM_WEBHOOK_BACKOFF_S
 # --- LLM replies (optional) ------------------------------------------------------------------
 # offline (default: the template engine only, no network) | gemini | openai (any
 # OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp). See README "LLM replies".
+# The learned intent model: "default" (the one shipped in engine/nlu/model_data), a path
+# to another artefact of ``manage.py train_nlu``, or "off" (hand-written rules only).
+NLU_MODEL = os.environ.get("NLU_MODEL", "default").strip() or "default"
+
 LLM_PROVIDER = os.environ.get("LLM_PROVIDER", "offline").strip().lower() or "offline"
 GEMINI_API_KEY = os.environ.get("GEMINI_API_KEY", "")
 GEMINI_MODEL = os.environ.get("GEMINI_MODEL", "gemini-2.5-flash")

@@ -15,7 +15,16 @@ from typing import Any
 
 import yaml
 
-from clinicbot.engine.types import WEEKDAY_KEYS, TimeRange
+from clinicbot.engine.types import (
+    WEEKDAY_KEYS,
+    Catalog,
+    ClinicInfo,
+    DoctorInfo,
+    ExamInfo,
+    FaqItem,
+    NamedItem,
+    TimeRange,
+)
 
 from .hours import parse_range
 
@@ -355,3 +364,49 @@ def load_clinic_file(path: str | Path) -> ClinicFile:
         faq.append((question, r.text(m, "answer", "faq", required=True)))
 
     return ClinicFile(clinic, specialties, insurances, doctors, exams, holidays, faq)
+
+
+def catalog_from_file(data: ClinicFile) -> Catalog:
+    """An engine :class:`Catalog` straight from a clinic file, without a database.
+
+    For tools that read clinics they never import (training the NLU on the corpus's own
+    clinics); ids are positions in the file.
+    """
+    clinic = data.clinic
+    opening = {
+        WEEKDAY_KEYS.index(day): tuple(parse_range(r) for r in ranges)
+        for day, ranges in clinic.opening_hours.items()
+    }
+    return Catalog(
+        clinic=ClinicInfo(
+            name=clinic.name,
+            phone=clinic.phone,
+            whatsapp=clinic.whatsapp,
+            address=clinic.address,
+            timezone=clinic.timezone,
+            appointment_minutes=clinic.appointment_minutes,
+            handoff_url=clinic.handoff_url,
+            opening_hours=opening,
+            parking=clinic.parking,
+        ),
+        specialties=tuple(NamedItem(n, tuple(a), i) for i, (n, a) in enumerate(data.specialties.items(), 1)),
+        insurances=tuple(NamedItem(n, tuple(a), i) for i, (n, a) in enumerate(data.insurances.items(), 1)),
+        doctors=tuple(
+            DoctorInfo(
+                id=i,
+                name=d.name,
+                crm=d.crm,
+                specialties=tuple(d.specialties),
+                insurances=tuple(d.insurances),
+                price=d.price,
+                slot_minutes=d.appointment_minutes or clinic.appointment_minutes,
+                schedule={wd: tuple(ranges) for wd, ranges in d.schedule.items()},
+            )
+            for i, d in enumerate(data.doctors, 1)
+        ),
+        exams=tuple(
+            ExamInfo(e.name, tuple(e.aliases), price=e.price, preparation=e.preparation) for e in data.exams
+        ),
+        holidays=frozenset(data.holidays),
+        faq=tuple(FaqItem(q, a) for q, a in data.faq),
+    )

@@ -93,6 +93,7 @@ def _same(a: Any, b: Any) -> bool:
 class Report:
     nlu: dict[str, Any] = field(default_factory=dict)
     dialogues: dict[str, Any] = field(default_factory=dict)
+    safety: dict[str, float] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
 
@@ -109,6 +110,8 @@ class Report:
             out["nlu"] = self.nlu
         if self.dialogues:
             out["dialogues"] = self.dialogues
+        if self.safety:
+            out["safety"] = self.safety
         out["turns"] = len(self.latencies)
         out["latency_ms"] = {"p50": pct(0.5), "p99": pct(0.99)}
         out["db_queries_per_turn"] = {
@@ -153,6 +156,7 @@ class Evaluation:
         local = now.astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone))
         correct = tp = fp = fn = 0
         errors = []
+        safety: dict[str, list[int]] = {"emergency": [0, 0], "human_agent": [0, 0]}
         for i, case in enumerate(cases):
             if not isinstance(case, dict) or "text" not in case or "intent" not in case:
                 raise EvaluationFileError(f"{path}: case {i + 1} needs 'text' and 'intent'")
@@ -161,6 +165,9 @@ class Evaluation:
             expected = {k: fold(str(v)) for k, v in (case.get("entities") or {}).items()}
             got = {k: fold(str(v)) for k, v in parse.entities.items()}
             correct += parse.intent == case["intent"]
+            if case["intent"] in safety:
+                safety[case["intent"]][0] += 1
+                safety[case["intent"]][1] += parse.intent == case["intent"]
             tp += sum(1 for k, v in got.items() if expected.get(k) == v)
             fp += sum(1 for k, v in got.items() if expected.get(k) != v)
             fn += sum(1 for k, v in expected.items() if got.get(k) != v)
@@ -182,6 +189,11 @@ class Evaluation:
             "entity_recall": round(recall, 4),
             "entity_f1": round(f1, 4),
             "errors": errors,
+        }
+        # Recall of the cases that must never be missed (contract §4: --json adds "safety").
+        self.report.safety = {
+            f"{intent}_recall": round(hit / total, 4) if total else 1.0
+            for intent, (total, hit) in safety.items()
         }
 
     # -------------------------------------------------------------- dialogues
@@ -263,16 +275,10 @@ class Evaluation:
                             "soft": True,
                         }
                     )
-            joined = fold("\n".join(last_replies))
-            for needle in turn.get("reply_contains") or []:
-                if fold(str(needle)) not in joined:
-                    failures.append(
-                        {
-                            "id": did,
-                            "turn": n,
-                            "reason": f"reply lacks {needle!r}: {' | '.join(last_replies)[:300]}",
-                        }
-                    )
+            failures += [
+                {"id": did, "turn": n, "reason": reason}
+                for reason in _reply_failures(turn, last_replies, "reply")
+            ]
         failures += self._check_expect(did, phone, d.get("expect") or {}, last_replies)
         hard = [f for f in failures if not f.get("soft")]
         for f in failures:
@@ -340,11 +346,26 @@ class Evaluation:
                 fail(
                     f"final state {got} ({session.current_state if session else None}), expected {expect['state']}"
                 )
-        joined = fold("\n".join(last_replies))
-        for needle in expect.get("reply_contains") or []:
-            if fold(str(needle)) not in joined:
-                fail(f"last reply lacks {needle!r}: {' | '.join(last_replies)[:300]}")
+        for reason in _reply_failures(expect, last_replies, "last reply"):
+            fail(reason)
         return out
+
+
+def _reply_failures(checks: dict[str, Any], replies: list[str], what: str) -> list[str]:
+    """``reply_contains`` / ``reply_not_contains`` of a turn or an expect block (case/accent-blind)."""
+    joined = fold("\n".join(replies))
+    shown = " | ".join(replies)[:300]
+    out = [
+        f"{what} lacks {needle!r}: {shown}"
+        for needle in checks.get("reply_contains") or []
+        if fold(str(needle)) not in joined
+    ]
+    out += [
+        f"{what} contains {needle!r}: {shown}"
+        for needle in checks.get("reply_not_contains") or []
+        if fold(str(needle)) in joined
+    ]
+    return out
 
 
 def run_evaluation(

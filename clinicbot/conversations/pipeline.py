@@ -21,6 +21,7 @@ from clinicbot.core.prepared import PreparedQuery
 from clinicbot.core.text import storable_text
 from clinicbot.engine.dialogue.policy import Policy, Turn
 from clinicbot.engine.nlu.detect import Understanding
+from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock
 from clinicbot.engine.types import Catalog, ParseResult, Reply, SessionState, TurnResult
 from clinicbot.llm.services import replies_phrase
@@ -46,8 +47,16 @@ def understanding_for(catalog: Catalog) -> Understanding:
     """The NLU for this snapshot (its lexicon is rebuilt only when the snapshot changes)."""
     global _understanding
     if _understanding is None or _understanding[0] is not catalog:
-        _understanding = (catalog, Understanding(catalog))
+        _understanding = (catalog, Understanding(catalog, model=intent_model()))
     return _understanding[1]
+
+
+def intent_model() -> IntentModel | None:
+    """The learned intent model ``NLU_MODEL`` names: the shipped one, a file, or none ("off")."""
+    choice = settings.NLU_MODEL
+    if choice == "off":
+        return None
+    return load_model(choice if choice != "default" else "")
 
 
 def forget_process_state() -> None:

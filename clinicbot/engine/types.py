@@ -119,6 +119,9 @@ class ParseResult:
     entities: dict[str, str]
     choice: int | None = None  # "2", "a segunda opção": an index into offered options
     negated: frozenset[str] = frozenset()  # entity keys the patient explicitly rejected
+    # A finer reading than the intent: "medical_advice", "complaint", "faq", "self_harm",
+    # "symptom", "stop_flow", "smalltalk" (see nlu/model.py); "" when none applies.
+    tag: str = ""
 
 
 # ----------------------------------------------------------------------------- dialogue

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from ..types import Catalog, ParseResult
 from . import intents as cue
+from .combine import combine
+from .features import featurize, mask, symbol_tokens
 from .lexicon import Lexicon, Matches
+from .model import IntentModel, load_model
 from .names import bare_name, introduced_name
 from .normalize import normalize
 from .temporal import TemporalMatch, extract_choice_number, extract_temporal
@@ -22,6 +25,25 @@ CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appoint
 CONFIRM_STATES = frozenset(
     {"confirming", "confirming_cancel", "confirming_reschedule", "confirming_reminder"}
 )
+_WAITING_FOR_YES = frozenset({"confirming", "confirming_cancel", "confirming_reschedule", "waitlist_offer"})
+_WAITING_FOR_PICK = frozenset(
+    {"choosing_slot", "choosing_doctor", "choosing_appointment", "confirming_reminder"}
+)
+
+
+def state_group(state: str, expect: str = "") -> str:
+    """The contract situation of an internal state: what the assistant is waiting for.
+
+    The learned model knows only these four, so it carries over to any dialogue design.
+    """
+    if state in _WAITING_FOR_YES or expect == "confirm":
+        return "awaiting_confirmation"
+    if state in _WAITING_FOR_PICK:
+        return "awaiting_choice"
+    if state in ("idle", "handoff", ""):
+        return "idle"
+    return "awaiting_info"
+
 
 # Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
 _FILLER = frozenset(
@@ -146,8 +168,10 @@ class _Reading:
 class Understanding:
     """NLU bound to one clinic snapshot (the lexicon is built once per snapshot)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, model: IntentModel | None | bool = True) -> None:
+        """``model``: the learned intent model; True loads the shipped one, None uses rules only."""
         self.catalog = catalog
+        self.model: IntentModel | None = load_model() if model is True else model or None
         self.lexicon = Lexicon(catalog)
         self._name_vocab = {
             w
@@ -231,7 +255,15 @@ class Understanding:
     ) -> tuple[ParseResult, Matches]:
         """Read one message in the given dialogue state; return the parse and raw matches."""
         r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
-        intent, confidence = self._intent(r, state)
+        rule_intent, rule_confidence = self._intent(r, state)
+        tag = ""
+        intent, confidence = rule_intent, rule_confidence
+        if self.model is not None:
+            group = state_group(state, expect)
+            prediction = self.model.predict(self.features(r, raw, group, rule_intent))
+            intent, confidence, tag = combine(
+                prediction, rule_intent, rule_confidence, group, rule_emergency=self._rule_emergency(r)
+            )
         choice = r.choice if state in CHOICE_STATES or intent == "provide_info" else None
         parse = ParseResult(
             intent=intent,
@@ -239,8 +271,34 @@ class Understanding:
             entities=r.entities,
             choice=choice,
             negated=frozenset(r.matches.negated),
+            tag=tag,
         )
         return parse, r.matches
+
+    def features(self, r: _Reading, raw: str, group: str, rule_intent: str) -> list[str]:
+        """The learned model's view of a reading: masked text, emojis, state and the rules' intent."""
+        spans = [(m.start, m.end, m.key) for m in r.matches.mentions]
+        spans += [(a, b, "when") for a, b in r.temporal.spans]
+        name = r.entities.get("patient_name")
+        if name:
+            pos = r.text.find(normalize(name))
+            if pos >= 0:
+                spans.append((pos, pos + len(normalize(name)), "name"))
+        return featurize(mask(r.text, spans), symbol_tokens(raw[:MAX_TEXT]), group, rule_intent)
+
+    def model_features(
+        self, raw: str, *, state: str, today: dt.date, now_time: dt.time | None = None, expect: str = ""
+    ) -> list[str]:
+        """The features of one message as training sees them (same path as :meth:`detect`)."""
+        r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
+        rule_intent, _ = self._intent(r, state)
+        return self.features(r, raw, state_group(state, expect), rule_intent)
+
+    def _rule_emergency(self, r: _Reading) -> bool:
+        t = r.text
+        if "patient_name" in r.entities:
+            t = t.replace(normalize(r.entities["patient_name"]), " ")
+        return cue.has(cue.EMERGENCY, t)
 
     def _intent(self, r: _Reading, state: str) -> tuple[str, float]:
         t = r.text

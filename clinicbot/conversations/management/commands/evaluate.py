@@ -75,6 +75,11 @@ class Command(BaseCommand):
                 f"NLU: {n['cases']} cases, intent accuracy {n['intent_accuracy']:.3f}, entity P/R/F1 "
                 f"{n['entity_precision']:.3f}/{n['entity_recall']:.3f}/{n['entity_f1']:.3f}"
             )
+            if sf := r.get("safety"):
+                w(
+                    f"Safety: emergency recall {sf['emergency_recall']:.3f}, "
+                    f"human-agent recall {sf['human_agent_recall']:.3f}"
+                )
             for e in n["errors"][:30]:
                 w(f"  ✗ {e['text']!r}: expected {e['expected']} got {e['got']}")
         if d := r.get("dialogues"):

@@ -1,0 +1,47 @@
+"""How the learned model and the hand-written rules decide together.
+
+The model reads phrasing it was never given a rule for; the rules are precise on the few
+things that must never be missed or mistaken. So:
+
+1. an emergency cue of the rules is final, and so is the model's emergency probability
+   above a low threshold — a false alarm costs a sentence, a missed one may cost a life;
+2. the rules' explicit requests for a person and to cancel stand (their patterns are
+   unambiguous: "atendente", "cancelar");
+3. otherwise the model decides (it was trained with the rules' reading as a feature, so it
+   already knows where they are right).
+"""
+
+from __future__ import annotations
+
+from .model import Prediction, intent_of, tag_of
+
+EMERGENCY_THRESHOLD = 0.30
+RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
+
+
+def _best_tag(prediction: Prediction, intent: str) -> str:
+    for label, _ in prediction.ranked:
+        if intent_of(label) == intent:
+            return tag_of(label)
+    return ""
+
+
+def combine(
+    prediction: Prediction,
+    rule_intent: str,
+    rule_confidence: float,
+    group: str,
+    *,
+    rule_emergency: bool,
+) -> tuple[str, float, str]:
+    """Return (intent, confidence, tag) for one message."""
+    probs = prediction.intent_probabilities()
+    if rule_emergency:
+        return "emergency", max(0.95, probs.get("emergency", 0.0)), _best_tag(prediction, "emergency")
+    p_emergency = probs.get("emergency", 0.0)
+    if p_emergency >= EMERGENCY_THRESHOLD:
+        return "emergency", p_emergency, _best_tag(prediction, "emergency")
+    if rule_intent in RULE_FINAL:
+        return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
+    intent = max(probs, key=lambda k: probs[k])
+    return intent, probs[intent], _best_tag(prediction, intent)
