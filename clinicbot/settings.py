@@ -196,6 +196,11 @@ CLINIC_SYSTEM_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_SYSTEM_WEBHOOK_BACKOFF_S
 # --- LLM replies (optional) ------------------------------------------------------------------
 # offline (default: the template engine only, no network) | gemini | openai (any
 # OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp). See README "LLM replies".
+# Public holidays closed on top of the clinic file's own (clinics/holidays.py): a country
+# code of the `holidays` package ("off" to disable) and optionally a state ("SP", "RS"…).
+HOLIDAYS_COUNTRY = os.environ.get("HOLIDAYS_COUNTRY", "BR").strip() or "BR"
+HOLIDAYS_SUBDIVISION = os.environ.get("HOLIDAYS_SUBDIVISION", "").strip().upper()
+
 # The learned intent model: "default" (the one shipped in engine/nlu/model_data), a path
 # to another artefact of ``manage.py train_nlu``, or "off" (hand-written rules only).
 NLU_MODEL = os.environ.get("NLU_MODEL", "default").strip() or "default"

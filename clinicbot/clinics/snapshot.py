@@ -9,6 +9,7 @@ message on every server.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -29,6 +30,7 @@ from clinicbot.engine.types import (
     TimeRange,
 )
 
+from .holidays import public_holidays
 from .hours import parse_ranges
 
 logger = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def build_catalog() -> Catalog:
             ExamInfo(e.name, tuple(e.aliases or ()), price=e.price, preparation=e.preparation)
             for e in Exam.objects.all()
         ),
-        holidays=frozenset(Holiday.objects.values_list("date", flat=True)),
+        holidays=frozenset(Holiday.objects.values_list("date", flat=True)) | public_holidays(dt.date.today()),
         faq=tuple(FaqItem(f.question, f.answer) for f in FaqEntry.objects.all()),
         templates=dict(MessageTemplate.objects.values_list("key", "text")),
     )
