@@ -9,6 +9,7 @@ is read by the production NLU *of its own clinic*, so the masks ("ESPECIALIDADE"
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -32,6 +33,16 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "engine" / "nlu" / "corpus
 READ_DAY = dt.date(2027, 3, 2)  # dates only need to be recognised, not resolved
 AUGMENTED_COPIES = 2
 AUGMENTED_WEIGHT = 0.5
+
+
+def corpus_digest(corpus: str | Path) -> str:
+    """A SHA-256 over every corpus file (names and bytes): the artefact records the corpus it came from."""
+    digest = hashlib.sha256()
+    root = Path(corpus)
+    for path in sorted(root.glob("*/*.yaml")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_corpus(corpus: str | Path) -> dict[str, tuple[Understanding, list[Case]]]:
@@ -110,7 +121,8 @@ def train_from_corpus(*, corpus: str | Path, output: str | Path, cross_validate:
             report.append(f"held out {held_out}: intent accuracy {accuracy:.3f} on {len(cases)} ({worst})")
         report.append(f"cross-writer intent accuracy: {total['right'] / max(1, total['cases']):.3f}")
     everything = [ex for name in sorted(examples) for ex in examples[name]]
-    model = fit(everything, meta={"writers": sorted(writers), "cases": sum(labels.values())})
+    meta = {"writers": sorted(writers), "cases": sum(labels.values()), "corpus_sha256": corpus_digest(corpus)}
+    model = fit(everything, meta=meta)
     model.save(output)
     intents = Counter(intent_of(label) for label in labels.elements())
     report.append("per intent: " + ", ".join(f"{k} {v}" for k, v in sorted(intents.items())))

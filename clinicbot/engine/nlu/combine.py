@@ -7,15 +7,19 @@ things that must never be missed or mistaken. So:
    above a low threshold — a false alarm costs a sentence, a missed one may cost a life;
 2. the rules' explicit requests for a person and to cancel stand (their patterns are
    unambiguous: "atendente", "cancelar");
-3. otherwise the model decides (it was trained with the rules' reading as a feature, so it
-   already knows where they are right).
+3. otherwise the model's probabilities decide, with the rules' reading added as a vote of
+   ``RULE_WEIGHT`` × the rules' confidence: a confident model overrules the rules, an unsure
+   one (a phrasing far from its corpus) leans on them.
 """
 
 from __future__ import annotations
 
 from .model import Prediction, intent_of, tag_of
 
-EMERGENCY_THRESHOLD = 0.30
+EMERGENCY_THRESHOLD = 0.35
+RULE_WEIGHT = 0.25
+# Below this probability the model is guessing: the rules' reading stands.
+UNSURE = 0.35
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
 
 
@@ -43,5 +47,9 @@ def combine(
         return "emergency", p_emergency, _best_tag(prediction, "emergency")
     if rule_intent in RULE_FINAL:
         return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
-    intent = max(probs, key=lambda k: probs[k])
-    return intent, probs[intent], _best_tag(prediction, intent)
+    votes = dict(probs)
+    votes[rule_intent] = votes.get(rule_intent, 0.0) + RULE_WEIGHT * rule_confidence
+    intent = max(votes, key=lambda k: votes[k])
+    if probs.get(intent, 0.0) < UNSURE:
+        intent = rule_intent
+    return intent, probs.get(intent, 0.0), _best_tag(prediction, intent)

@@ -200,7 +200,8 @@ def fit(
 # Refinements the dialogue acts on, per intent; other tags of the corpus stay documentation.
 REFINEMENTS: dict[str, frozenset[str]] = {
     "emergency": frozenset({"self_harm"}),
-    "out_of_scope": frozenset({"medical_advice", "complaint", "faq", "symptom", "smalltalk"}),
+    "out_of_scope": frozenset({"medical_advice", "faq", "symptom", "smalltalk"}),
+    "human_agent": frozenset({"complaint"}),
     "deny": frozenset({"stop_flow"}),
     "goodbye": frozenset({"stop_flow"}),
 }
