@@ -1,0 +1,1 @@
+"""What the assistant knows about the clinic beyond the booking data: its FAQ and contacts."""
