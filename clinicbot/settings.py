@@ -150,12 +150,16 @@ MESSAGE_DEBOUNCE_MS = env_int("MESSAGE_DEBOUNCE_MS", 1500)
 RATE_LIMIT_MESSAGES_PER_MINUTE = env_int("RATE_LIMIT_MESSAGES_PER_MINUTE", 20)
 # An address failing webhook authentication this often in 10 minutes gets 429s.
 WEBHOOK_AUTH_FAILURES_PER_10_MIN = env_int("WEBHOOK_AUTH_FAILURES_PER_10_MIN", 20)
-# The web simulator (a chat page for trying the assistant) needs a staff login.
+# The web simulator (a chat page for trying the assistant) and its webhook
+# /webhooks/whatsapp/: off = both answer 404. Its conversations are its own ("sim:" keys).
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", True)
-# On the embedded default anyone may use it (a demo); with real services, staff only.
-SIMULATOR_PUBLIC = env_bool(
-    "SIMULATOR_PUBLIC", not (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
-)
+# Staff only unless opened explicitly (a demo); never public while a real gateway is configured.
+SIMULATOR_PUBLIC = env_bool("SIMULATOR_PUBLIC", False)
+# Messages a minute one user (or address) may send through the simulator (0 = unlimited).
+SIMULATOR_RATE_LIMIT_PER_MINUTE = env_int("SIMULATOR_RATE_LIMIT_PER_MINUTE", 30)
+# HMAC-SHA256 key for scripts posting to /webhooks/whatsapp/ without a staff session
+# (header X-Clinicbot-Signature: sha256=<hex>); empty = staff sessions only.
+SIMULATOR_WEBHOOK_SECRET = os.environ.get("SIMULATOR_WEBHOOK_SECRET", "")
 
 # --- reminders ------------------------------------------------------------------------------
 # Hours before an appointment at which the patient is reminded ("24,2": a day and two hours before).
