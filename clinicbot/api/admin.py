@@ -61,7 +61,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description="Revogar as chaves selecionadas")
+    @admin.action(description="Revogar as chaves selecionadas", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         ids = list(queryset.filter(revoked_at=None).values_list("id", flat=True))
         for key_id in ids:

@@ -1,4 +1,8 @@
-"""Admin for appointments: search, filters and an agenda-friendly list."""
+"""Admin for appointments: search, filters and an agenda-friendly list.
+
+Every action changes appointments or the waiting list, so each needs the model's
+``change`` permission: a view-only account sees the list but cannot cancel anything.
+"""
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -34,13 +38,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             call(appt.id)
         self.message_user(request, f"{queryset.count()} consulta(s) {label}.", messages.SUCCESS)
 
-    @admin.action(description="Confirmar as consultas selecionadas")
+    @admin.action(description="Confirmar as consultas selecionadas", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request, queryset, "confirmada(s)", lambda i: services.appointment_confirm(appointment_id=i)
         )
 
-    @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)")
+    @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         # The notice goes through the WhatsApp outbox; imported here because scheduling sits
         # below whatsapp in the dependency order (only this admin screen needs it).
@@ -54,7 +58,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Marcar como realizadas")
+    @admin.action(description="Marcar como realizadas", permissions=["change"])
     def mark_completed(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request,
@@ -63,7 +67,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             lambda i: services.appointment_set_outcome(appointment_id=i, status=AppointmentStatus.COMPLETED),
         )
 
-    @admin.action(description="Marcar como não compareceu")
+    @admin.action(description="Marcar como não compareceu", permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request,
@@ -112,7 +116,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ("session",)
     actions = ["cancel_entries"]
 
-    @admin.action(description="Tirar da lista de espera")
+    @admin.action(description="Tirar da lista de espera", permissions=["change"])
     def cancel_entries(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
         now = timezone.now()
         for entry_id in queryset.values_list("id", flat=True):
