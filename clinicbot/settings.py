@@ -180,8 +180,10 @@ CANCELLATION_TEMPLATE_NAME = os.environ.get("CANCELLATION_TEMPLATE_NAME", "cance
 # --- calendar ------------------------------------------------------------------------------
 # Nobody is booked further ahead than this.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
-# Token of the per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=…); empty = feeds off.
-CALENDAR_TOKEN = os.environ.get("CALENDAR_TOKEN", "")
+# The per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=cal_…) take per-doctor tokens
+# created in admin (Agenda › Links da agenda). Events name patients by initials and omit the
+# booking code unless this is on (calendar apps copy feeds to Google's/Microsoft's servers).
+CALENDAR_PATIENT_NAMES = env_bool("CALENDAR_PATIENT_NAMES", False)
 
 # --- REST API (/api/v1/) ----------------------------------------------------------------------
 # Requests per minute allowed to one API key (0 = unlimited); over it the API answers 429.
