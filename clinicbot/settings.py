@@ -223,7 +223,8 @@ LLM_BREAKER_COOLDOWN_S = env_int("LLM_BREAKER_COOLDOWN_S", 60)
 # --- operations: health, metrics, dashboard --------------------------------------------------
 # Bearer token of GET /health/detailed (staff sessions are accepted too); empty = staff only.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
-# Bearer token of GET /metrics (Prometheus' `authorization` scrape setting); empty = open.
+# Bearer token of GET /metrics (Prometheus' `authorization` scrape setting); empty = only a
+# scraper on this machine (loopback, no proxy header) or a staff session.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- personal data (LGPD), backups ---------------------------------------------------------

@@ -179,4 +179,9 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
 def bearer_token_matches(*, authorization: str, expected: str) -> bool:
     """True when ``Authorization: Bearer <expected>`` (constant-time); never with an empty token."""
     scheme, _, token = authorization.partition(" ")
-    return bool(expected) and scheme.lower() == "bearer" and secrets.compare_digest(token.strip(), expected)
+    # Compared as bytes: compare_digest refuses non-ASCII str (a 500 for a stray "é").
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and secrets.compare_digest(token.strip().encode(), expected.encode())
+    )
