@@ -6,7 +6,8 @@
   patients has no anonymous way in.
 * ``POST /webhooks/whatsapp/`` with the simulator gateway takes a staff session (with its
   CSRF token) or a body signed with ``SIMULATOR_WEBHOOK_SECRET``; it is never public.
-* Every caller is rate-limited (``SIMULATOR_RATE_LIMIT_PER_MINUTE``), per user or address.
+* Every session or anonymous caller is rate-limited (``SIMULATOR_RATE_LIMIT_PER_MINUTE``), per
+  user or address; signed requests come from the clinic's own scripts and are not.
 
 Whatever gets in talks only to the simulator's own conversations (``sim:`` keys, see
 :func:`clinicbot.core.phones.simulator_key`), never to a WhatsApp patient's.
