@@ -35,7 +35,7 @@ run: setup
 	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "Health:     http://$(HOST):$(PORT)/health"
 	@echo "Staff desk: http://$(HOST):$(PORT)/staff/    Dashboard: http://$(HOST):$(PORT)/ops/dashboard/"
-	@echo "Simulator:  http://$(HOST):$(PORT)/simulator/  API docs: http://$(HOST):$(PORT)/api/docs/"
+	@echo "Simulator:  http://$(HOST):$(PORT)/simulator/ (staff login)  API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "Chat in a terminal:  $(PY) manage.py chat"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

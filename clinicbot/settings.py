@@ -150,12 +150,16 @@ MESSAGE_DEBOUNCE_MS = env_int("MESSAGE_DEBOUNCE_MS", 1500)
 RATE_LIMIT_MESSAGES_PER_MINUTE = env_int("RATE_LIMIT_MESSAGES_PER_MINUTE", 20)
 # An address failing webhook authentication this often in 10 minutes gets 429s.
 WEBHOOK_AUTH_FAILURES_PER_10_MIN = env_int("WEBHOOK_AUTH_FAILURES_PER_10_MIN", 20)
-# The web simulator (a chat page for trying the assistant) needs a staff login.
+# The web simulator (a chat page for trying the assistant) and its webhook
+# /webhooks/whatsapp/: off = both answer 404. Its conversations are its own ("sim:" keys).
 SIMULATOR_ENABLED = env_bool("SIMULATOR_ENABLED", True)
-# On the embedded default anyone may use it (a demo); with real services, staff only.
-SIMULATOR_PUBLIC = env_bool(
-    "SIMULATOR_PUBLIC", not (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
-)
+# Staff only unless opened explicitly (a demo); never public while a real gateway is configured.
+SIMULATOR_PUBLIC = env_bool("SIMULATOR_PUBLIC", False)
+# Messages a minute one user (or address) may send through the simulator (0 = unlimited).
+SIMULATOR_RATE_LIMIT_PER_MINUTE = env_int("SIMULATOR_RATE_LIMIT_PER_MINUTE", 30)
+# HMAC-SHA256 key for scripts posting to /webhooks/whatsapp/ without a staff session
+# (header X-Clinicbot-Signature: sha256=<hex>); empty = staff sessions only.
+SIMULATOR_WEBHOOK_SECRET = os.environ.get("SIMULATOR_WEBHOOK_SECRET", "")
 
 # --- reminders ------------------------------------------------------------------------------
 # Hours before an appointment at which the patient is reminded ("24,2": a day and two hours before).
@@ -176,8 +180,10 @@ CANCELLATION_TEMPLATE_NAME = os.environ.get("CANCELLATION_TEMPLATE_NAME", "cance
 # --- calendar ------------------------------------------------------------------------------
 # Nobody is booked further ahead than this.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 60)
-# Token of the per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=…); empty = feeds off.
-CALENDAR_TOKEN = os.environ.get("CALENDAR_TOKEN", "")
+# The per-doctor iCalendar feeds (/calendar/<doctor>.ics?token=cal_…) take per-doctor tokens
+# created in admin (Agenda › Links da agenda). Events name patients by initials and omit the
+# booking code unless this is on (calendar apps copy feeds to Google's/Microsoft's servers).
+CALENDAR_PATIENT_NAMES = env_bool("CALENDAR_PATIENT_NAMES", False)
 
 # --- REST API (/api/v1/) ----------------------------------------------------------------------
 # Requests per minute allowed to one API key (0 = unlimited); over it the API answers 429.
@@ -226,7 +232,8 @@ LLM_BREAKER_COOLDOWN_S = env_int("LLM_BREAKER_COOLDOWN_S", 60)
 # --- operations: health, metrics, dashboard --------------------------------------------------
 # Bearer token of GET /health/detailed (staff sessions are accepted too); empty = staff only.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
-# Bearer token of GET /metrics (Prometheus' `authorization` scrape setting); empty = open.
+# Bearer token of GET /metrics (Prometheus' `authorization` scrape setting); empty = only a
+# scraper on this machine (loopback, no proxy header) or a staff session.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- personal data (LGPD), backups ---------------------------------------------------------

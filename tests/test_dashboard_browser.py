@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import connections
 from django.utils import timezone
 
@@ -54,7 +55,8 @@ def known_fortnight() -> None:
 @pytest.fixture
 def page(live_server, monkeypatch, django_user_model):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls while Playwright's loop runs
-    django_user_model.objects.create_user(USER, password=PASSWORD, is_staff=True)
+    user = django_user_model.objects.create_user(USER, password=PASSWORD, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dailymetrics"))
     known_fortnight()
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
     with sync_api.sync_playwright() as pw:

@@ -16,7 +16,7 @@ from django.db import connections
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing_support import Patient, load_clinic, recepcao_group
 from clinicbot.testing_support.fake_gateway import meta_cloud_api
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -65,7 +65,8 @@ def page(live_server, monkeypatch):
 
 def test_staff_answers_a_handed_off_patient_from_the_browser(live_server, page, api, django_user_model):
     load_clinic()
-    django_user_model.objects.create_user(USER, password=PASSWORD, is_staff=True, first_name="Rita")
+    rita = django_user_model.objects.create_user(USER, password=PASSWORD, is_staff=True, first_name="Rita")
+    rita.groups.add(recepcao_group())  # the front desk's permissions
     patient = Patient(PHONE, timezone.now() - dt.timedelta(minutes=7))
     patient.says("quero falar com um atendente")
     assert patient.says("tem alguém aí?") == ""  # handed off: the assistant is silent

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import ApiKey
+from .models import ApiKey, ApiScope, default_scopes
 
 
 class RevokedFilter(admin.SimpleListFilter):
@@ -25,13 +26,43 @@ class RevokedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApiKeyForm(forms.ModelForm):
+    """The scopes as checkboxes; only free slots are ticked to start with (least privilege)."""
+
+    scopes = forms.MultipleChoiceField(
+        label="permissões",
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=default_scopes,
+        help_text="Marque só o que a integração precisa. Conversas contêm tudo o que o paciente escreveu.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("name", "scopes")
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "display_prefix", "scope", "active", "last_used_at", "created_at", "revoked_at")
-    list_filter = (RevokedFilter, "scope")
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "display_prefix",
+        "scope_list",
+        "active",
+        "last_used_at",
+        "created_at",
+        "revoked_at",
+    )
+    list_filter = (RevokedFilter,)
     search_fields = ("name", "prefix")
-    fields = ("name", "scope", "display_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    fields = ("name", "scopes", "display_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("display_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+
+    @admin.display(description="permissões")
+    def scope_list(self, obj: ApiKey) -> str:
+        return obj.scope_labels
+
     actions = ["revoke"]
 
     @admin.display(description="chave")
@@ -43,14 +74,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return obj.is_active
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
-        # The scope of an issued key is fixed: a new scope is a new key (and the old one is revoked).
-        return self.readonly_fields + (("scope",) if obj is not None else ())
+        # The scopes of an issued key are fixed: more power is a new key (and the old one is revoked).
+        return self.readonly_fields + (("scope_list",) if obj is not None else ())
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return self.fields
+        return tuple("scope_list" if f == "scopes" else f for f in self.fields)
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
         if change:
             obj.save(update_fields=["name"])
             return
-        issued = services.api_key_create(name=obj.name, scope=obj.scope, created_by_id=request.user.pk)
+        issued = services.api_key_create(name=obj.name, scopes=obj.scopes, created_by_id=request.user.pk)
         obj.pk = issued.api_key.pk
         obj.refresh_from_db()
         obj._state.adding = False
@@ -61,7 +97,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description="Revogar as chaves selecionadas")
+    @admin.action(description="Revogar as chaves selecionadas", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         ids = list(queryset.filter(revoked_at=None).values_list("id", flat=True))
         for key_id in ids:

@@ -34,8 +34,10 @@ DESCRIPTION = """
 API da clínica para os sistemas da própria clínica (prontuário, site, ERP).
 
 Autenticação: `Authorization: Bearer cbk_…` ou `X-API-Key: cbk_…` (chaves criadas no
-admin, em *API para integrações › Chaves de API*). Chaves de leitura consultam; chaves de
-escrita também marcam e cancelam.
+admin, em *API para integrações › Chaves de API*). Cada chave tem só as permissões marcadas
+ao criá-la: `slots:read` (horários livres), `appointments:read` (consultas),
+`appointments:write` (marcar e cancelar), `conversations:read` (conversas com pacientes).
+A lista de médicos vale para qualquer chave. Sem a permissão: 403 `insufficient_scope`.
 
 Todo erro tem o formato `{"error": {"code": "...", "message": "...", "details": ...}}`.
 Listas são paginadas com `limit`/`offset` e trazem `next`/`previous`. Horários em ISO 8601
@@ -52,7 +54,7 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/schema/",
     docs_url="/docs/",
-    auth=auth.READ,
+    auth=auth.ANY_KEY,
     throttle=[ApiKeyRateThrottle()],
 )
 install_error_handlers(api)
@@ -83,14 +85,24 @@ def list_doctors(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@v1.get("/slots", response={200: list[SlotOut], **_COMMON_ERRORS}, summary="Horários livres")
+@v1.get(
+    "/slots",
+    auth=auth.SLOTS_READ,
+    response={200: list[SlotOut], 403: ErrorOut, **_COMMON_ERRORS},
+    summary="Horários livres",
+)
 @paginate(LinkedLimitOffset)
 def list_slots(request: HttpRequest, filters: Query[SlotFilters]) -> list[dict[str, Any]]:
     """Free slots of a doctor or specialty between two days (at most the booking horizon ahead)."""
     return selectors.slots_free(catalog=get_catalog(), now=_now(), **filters.dict())
 
 
-@v1.get("/appointments", response={200: list[AppointmentOut], **_COMMON_ERRORS}, summary="Consultas")
+@v1.get(
+    "/appointments",
+    auth=auth.APPOINTMENTS_READ,
+    response={200: list[AppointmentOut], 403: ErrorOut, **_COMMON_ERRORS},
+    summary="Consultas",
+)
 @paginate(LinkedLimitOffset)
 def list_appointments(request: HttpRequest, filters: Query[AppointmentFilters]) -> Mapped:
     """Appointments by doctor, days, status and phone, in start order."""
@@ -102,7 +114,7 @@ def list_appointments(request: HttpRequest, filters: Query[AppointmentFilters]) 
 
 @v1.post(
     "/appointments",
-    auth=auth.WRITE,
+    auth=auth.APPOINTMENTS_WRITE,
     response={201: AppointmentOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, **_COMMON_ERRORS},
     summary="Marcar consulta",
 )
@@ -115,7 +127,7 @@ def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[d
 
 @v1.post(
     "/appointments/{ref}/cancel",
-    auth=auth.WRITE,
+    auth=auth.APPOINTMENTS_WRITE,
     response={200: AppointmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **_COMMON_ERRORS},
     summary="Cancelar consulta",
 )
@@ -127,7 +139,8 @@ def cancel_appointment(request: HttpRequest, ref: str) -> dict[str, Any]:
 
 @v1.get(
     "/conversations/{phone}",
-    response={200: ConversationOut, 404: ErrorOut, **_COMMON_ERRORS},
+    auth=auth.CONVERSATIONS_READ,
+    response={200: ConversationOut, 403: ErrorOut, 404: ErrorOut, **_COMMON_ERRORS},
     summary="Conversa de um telefone",
 )
 def get_conversation(

@@ -18,9 +18,12 @@ def _check(raw: str | None, scope: str) -> ApiKey | None:
     key = api_key_verify(raw=raw)
     if key is None:
         raise ApiError(401, "invalid_api_key", "Chave de API inválida ou revogada.")
-    if not key.allows(scope):
+    if scope and not key.allows(scope):
         raise ApiError(
-            403, "insufficient_scope", "Esta chave é só de leitura; a operação exige permissão de escrita."
+            403,
+            "insufficient_scope",
+            f"Esta chave não tem a permissão “{ApiScope(scope).label}”, exigida por esta operação.",
+            {"required_scope": scope},
         )
     return key
 
@@ -56,5 +59,13 @@ class HeaderKey(APIKeyHeader):
         return _check(key, self.scope)
 
 
-READ = [BearerKey(ApiScope.READ), HeaderKey(ApiScope.READ)]
-WRITE = [BearerKey(ApiScope.WRITE), HeaderKey(ApiScope.WRITE)]
+def needs(scope: str) -> list[BearerKey | HeaderKey]:
+    """The ``auth=`` of an operation that needs ``scope`` ("" = any valid key)."""
+    return [BearerKey(scope), HeaderKey(scope)]
+
+
+ANY_KEY = needs("")
+SLOTS_READ = needs(ApiScope.SLOTS_READ)
+APPOINTMENTS_READ = needs(ApiScope.APPOINTMENTS_READ)
+APPOINTMENTS_WRITE = needs(ApiScope.APPOINTMENTS_WRITE)
+CONVERSATIONS_READ = needs(ApiScope.CONVERSATIONS_READ)

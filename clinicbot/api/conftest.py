@@ -16,14 +16,19 @@ def clinic(db: None) -> None:
     load_clinic()
 
 
+READ_SCOPES = [ApiScope.SLOTS_READ, ApiScope.APPOINTMENTS_READ, ApiScope.CONVERSATIONS_READ]
+
+
 @pytest.fixture
 def read_key(db: None):  # type: ignore[no-untyped-def]
-    return api_key_create(name="Site da clínica", scope=ApiScope.READ)
+    """Every read scope, no write."""
+    return api_key_create(name="Site da clínica", scopes=READ_SCOPES)
 
 
 @pytest.fixture
 def write_key(db: None):  # type: ignore[no-untyped-def]
-    return api_key_create(name="Prontuário", scope=ApiScope.WRITE)
+    """Every scope."""
+    return api_key_create(name="Prontuário", scopes=ApiScope.values)
 
 
 @pytest.fixture

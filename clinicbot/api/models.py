@@ -7,10 +7,20 @@ from django.db import models
 
 
 class ApiScope(models.TextChoices):
-    """What a key may do; ``write`` includes ``read``."""
+    """What a key may do, one area at a time; a key holds only the scopes it was given.
 
-    READ = "read", "leitura"
-    WRITE = "write", "leitura e escrita"
+    The doctors list (public clinic data, the ids every other call takes) needs only a valid key.
+    """
+
+    SLOTS_READ = "slots:read", "horários livres (leitura)"
+    APPOINTMENTS_READ = "appointments:read", "consultas (leitura)"
+    APPOINTMENTS_WRITE = "appointments:write", "consultas (marcar e cancelar)"
+    CONVERSATIONS_READ = "conversations:read", "conversas com pacientes (leitura)"
+
+
+def default_scopes() -> list[str]:
+    """Least privilege: a new key only reads free slots unless staff tick more."""
+    return [ApiScope.SLOTS_READ.value]
 
 
 class ApiKey(models.Model):
@@ -19,7 +29,7 @@ class ApiKey(models.Model):
     name = models.CharField("integração", max_length=100, help_text="Ex.: prontuário eletrônico, site")
     prefix = models.CharField("prefixo", max_length=16, unique=True, editable=False)
     key_hash = models.CharField("hash SHA-256", max_length=64, editable=False)
-    scope = models.CharField("permissão", max_length=8, choices=ApiScope.choices, default=ApiScope.READ)
+    scopes = models.JSONField("permissões", default=default_scopes, help_text="lista de ApiScope")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -46,5 +56,10 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
     def allows(self, scope: str) -> bool:
-        """True when the key may perform an operation that needs ``scope``."""
-        return self.scope == ApiScope.WRITE or scope == ApiScope.READ
+        """True when the key was given ``scope`` (no scope implies another)."""
+        return scope in (self.scopes or [])
+
+    @property
+    def scope_labels(self) -> str:
+        labels = dict(ApiScope.choices)
+        return ", ".join(labels.get(s, s) for s in self.scopes or []) or "—"

@@ -13,11 +13,12 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import ApiKey, ApiScope
+from .models import ApiKey, ApiScope, default_scopes
 
 KEY_PREFIX = "cbk"
 # Written into the row when a key was used; refreshed at most this often (one UPDATE a minute, not per request).
@@ -38,11 +39,16 @@ def _hash(raw: str) -> str:
 
 
 def api_key_create(
-    *, name: str, scope: str = ApiScope.READ, created_by_id: int | None = None
+    *, name: str, scopes: Iterable[str] | None = None, created_by_id: int | None = None
 ) -> IssuedApiKey:
-    """Create a key for an integration; the returned secret is not stored anywhere."""
-    if scope not in ApiScope.values:
-        raise ValueError(f"unknown scope {scope!r}")
+    """Create a key for an integration; the returned secret is not stored anywhere.
+
+    ``scopes`` defaults to :func:`default_scopes` (free slots only): least privilege.
+    """
+    chosen = sorted(set(default_scopes() if scopes is None else scopes))
+    unknown = set(chosen) - set(ApiScope.values)
+    if unknown or not chosen:
+        raise ValueError(f"unknown or no scope: {sorted(unknown)!r}")
     alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
     while True:  # the unique prefix almost never collides (36**8 values); retry if it does
         prefix = "".join(secrets.choice(alphabet) for _ in range(8))
@@ -50,7 +56,7 @@ def api_key_create(
             break
     raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
-        name=name, prefix=prefix, key_hash=_hash(raw), scope=scope, created_by_id=created_by_id
+        name=name, prefix=prefix, key_hash=_hash(raw), scopes=chosen, created_by_id=created_by_id
     )
     return IssuedApiKey(api_key=key, secret=raw)
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_only_the_sha256_of_the_key_is_stored_never_the_secret():
-    issued = api_key_create(name="ERP", scope=ApiScope.WRITE)
+    issued = api_key_create(name="ERP", scopes=ApiScope.values)
     assert issued.secret.startswith(f"cbk_{issued.api_key.prefix}_")
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM api_apikey")
@@ -52,16 +52,24 @@ def test_a_revoked_key_stops_working_and_keeps_its_first_revocation_time():
     assert api_key_revoke(api_key_id=issued.api_key.pk).revoked_at == first
 
 
-def test_write_scope_includes_read_but_read_does_not_include_write():
-    read = api_key_create(name="r", scope=ApiScope.READ).api_key
-    write = api_key_create(name="w", scope=ApiScope.WRITE).api_key
-    assert read.allows(ApiScope.READ) and not read.allows(ApiScope.WRITE)
-    assert write.allows(ApiScope.READ) and write.allows(ApiScope.WRITE)
+def test_a_key_allows_exactly_the_scopes_it_was_given():
+    key = api_key_create(name="w", scopes=[ApiScope.APPOINTMENTS_WRITE]).api_key
+    assert key.allows(ApiScope.APPOINTMENTS_WRITE)
+    assert not key.allows(ApiScope.APPOINTMENTS_READ) and not key.allows(ApiScope.CONVERSATIONS_READ)
+
+
+def test_a_key_without_a_known_scope_is_refused():
+    with pytest.raises(ValueError):
+        api_key_create(name="x", scopes=["admin"])
+    with pytest.raises(ValueError):
+        api_key_create(name="x", scopes=[])
 
 
 def test_admin_creates_a_key_shows_the_secret_once_and_stores_only_its_hash(admin_client):
     response = admin_client.post(
-        "/admin/api/apikey/add/", {"name": "Prontuário eletrônico", "scope": "write"}, follow=True
+        "/admin/api/apikey/add/",
+        {"name": "Prontuário eletrônico", "scopes": ["appointments:read", "appointments:write"]},
+        follow=True,
     )
     assert response.status_code == 200
     key = ApiKey.objects.get()
@@ -74,7 +82,7 @@ def test_admin_creates_a_key_shows_the_secret_once_and_stores_only_its_hash(admi
     assert len(secrets_shown) == 1
     secret = secrets_shown[0]
     assert api_key_verify(raw=secret).pk == key.pk
-    assert key.scope == ApiScope.WRITE and key.created_by is not None
+    assert key.scopes == ["appointments:read", "appointments:write"] and key.created_by is not None
     # The change page never shows it again.
     page = admin_client.get(f"/admin/api/apikey/{key.pk}/change/").content.decode()
     assert secret not in page and f"cbk_{key.prefix}_" in page

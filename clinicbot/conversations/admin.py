@@ -31,7 +31,11 @@ class ConversationSessionAdmin(admin.ModelAdmin):
     inlines = [MessageInline]
     actions = ["hand_back"]
 
-    @admin.action(description="Devolver ao assistente")
+    def has_reply_permission(self, request: HttpRequest) -> bool:
+        """Handing back (like replying) needs ``conversations.reply_conversation``, not just view."""
+        return bool(request.user.has_perm("conversations.reply_conversation"))
+
+    @admin.action(description="Devolver ao assistente", permissions=["reply"])
     def hand_back(self, request: HttpRequest, queryset: QuerySet[ConversationSession]) -> None:
         for session in queryset:
             session_hand_back(session_id=session.id, now=timezone.now())

@@ -55,6 +55,10 @@ class ConversationSession(models.Model):
     class Meta:
         verbose_name = "conversa"
         ordering = ["-last_activity"]
+        permissions = [
+            # Replying speaks as the clinic: reading a conversation (view) is not enough.
+            ("reply_conversation", "Pode responder a pacientes e devolver conversas ao assistente"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone} {self.patient_name}".strip()

@@ -43,3 +43,25 @@ def display_phone(digits: str) -> str:
     except phonenumbers.NumberParseException:
         return digits
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# The simulator's conversations live in their own namespace of conversation keys: a
+# simulator "phone" is stored as "sim:<digits>". No gateway ever produces that key (they
+# yield digits or "@lid" ids), so a simulator conversation can never load a WhatsApp
+# patient's session, list their bookings or be sent to their phone — every lookup keyed
+# by phone (sessions, cache, appointments, waiting list, outbox) is separated by
+# construction, with no query needing an extra filter that could be forgotten.
+SIMULATOR_PREFIX = "sim:"
+
+
+def simulator_key(raw: str) -> str:
+    """The simulator's conversation key for a typed phone: "(11) 90000-0099" -> "sim:5511900000099"."""
+    text = (raw or "").strip()
+    if text.startswith(SIMULATOR_PREFIX):
+        text = text[len(SIMULATOR_PREFIX) :]
+    return SIMULATOR_PREFIX + normalize_phone(text)
+
+
+def is_simulator_key(key: str) -> bool:
+    """True for a conversation key of the simulator (never a real WhatsApp number)."""
+    return (key or "").startswith(SIMULATOR_PREFIX)

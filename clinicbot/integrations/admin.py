@@ -18,7 +18,7 @@ class SyncEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Reenviar ao sistema da clínica")
+    @admin.action(description="Reenviar ao sistema da clínica", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[SyncEvent]) -> None:
         ids = list(queryset.exclude(status=SyncStatus.PENDING).values_list("id", flat=True))
         for event_id in ids:

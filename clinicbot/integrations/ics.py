@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
 from clinicbot.scheduling.calendar_feed import doctor_slug
@@ -30,7 +29,7 @@ class IcsFeedSync:
         """The feed moves it on the next poll."""
 
     @staticmethod
-    def feed_path(doctor: Doctor) -> str:
-        """The doctor's feed path with the token, for staff to paste in a calendar app."""
+    def feed_path(doctor: Doctor, token: str) -> str:
+        """The doctor's feed path with one of its tokens, for staff to paste in a calendar app."""
         path = reverse("doctor-ics", kwargs={"slug": doctor_slug(doctor)})
-        return f"{path}?{urlencode({'token': settings.CALENDAR_TOKEN})}"
+        return f"{path}?{urlencode({'token': token})}"

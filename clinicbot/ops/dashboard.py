@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+
+from clinicbot.core.access import staff_permission_required
 
 from .charts import dashboard_charts, funnel_totals
 from .models import DailyMetrics
@@ -27,7 +28,7 @@ def dashboard_rows(*, last: dt.date, days: int) -> list[DailyMetrics]:
     ]
 
 
-@staff_member_required
+@staff_permission_required("ops.view_dailymetrics")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Conversations, bookings, conversion, funnel, hand-offs, no-shows and tokens per day."""
     try:

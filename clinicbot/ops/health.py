@@ -3,7 +3,8 @@
 ``health_report()`` checks each dependency with a short timeout and reads a few
 operational figures. The overall status is
 
-* ``unhealthy`` (HTTP 503) when the database is unreachable — nothing can be stored;
+* ``unhealthy`` (HTTP 503) when the database is unreachable — nothing can be stored —
+  or when messages can reach the assistant without authentication (``inbound``);
 * ``degraded`` when the cache, the task broker or the gateway configuration is not
   working — messages are still stored and answered from the database, or will be once
   the broker is back (the sweeper picks them up);
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.whatsapp.gateways.registry import GatewayConfigError, gateway_from_settings
+from clinicbot.whatsapp.simulator_access import unauthenticated_inbound
 
 from .llm_usage import llm_daily_budget, llm_tokens_for_day
 from .models import GatewayCallLog, NotificationStatus, OutboundNotification
@@ -110,6 +112,12 @@ def _check_gateway() -> dict[str, Any]:
     return {"configured": True, "name": gateway.name}
 
 
+def _check_inbound() -> dict[str, Any]:
+    """Ways in without authentication (e.g. a public simulator): any of them makes the deployment unhealthy."""
+    open_paths = unauthenticated_inbound()
+    return {"authenticated": not open_paths, "unauthenticated": open_paths}
+
+
 def _figures(now: dt.datetime) -> dict[str, Any]:
     """Operational figures from the database (the caller knows it is up)."""
     last_ok = (
@@ -154,9 +162,12 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
         "cache": _check_cache(),
         "task_broker": _check_broker(),
         "gateway": _check_gateway(),
+        "inbound": _check_inbound(),
     }
     if database["status"] != CheckStatus.OK:
         return HealthReport(HealthStatus.UNHEALTHY, checks)
+    if not checks["inbound"]["authenticated"]:
+        return HealthReport(HealthStatus.UNHEALTHY, checks, _figures(now))
     degraded = (
         checks["cache"]["status"] != CheckStatus.OK
         or checks["task_broker"]["status"] == CheckStatus.DOWN
@@ -168,4 +179,9 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
 def bearer_token_matches(*, authorization: str, expected: str) -> bool:
     """True when ``Authorization: Bearer <expected>`` (constant-time); never with an empty token."""
     scheme, _, token = authorization.partition(" ")
-    return bool(expected) and scheme.lower() == "bearer" and secrets.compare_digest(token.strip(), expected)
+    # Compared as bytes: compare_digest refuses non-ASCII str (a 500 for a stray "é").
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and secrets.compare_digest(token.strip().encode(), expected.encode())
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(django_user_model) -> Client:
     client = Client()
-    client.force_login(django_user_model.objects.create_user("recepcao", password="x", is_staff=True))
+    user = django_user_model.objects.create_user("gerente", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_dailymetrics"))
+    client.force_login(user)
     return client
 
 
@@ -62,6 +65,6 @@ def test_the_dashboard_renders_every_chart_as_inline_svg_with_the_numbers(staff)
 
 
 def test_the_daily_metrics_admin_links_to_the_dashboard(staff, django_user_model):
-    django_user_model.objects.filter(username="recepcao").update(is_superuser=True)
+    django_user_model.objects.filter(username="gerente").update(is_superuser=True)
     page = staff.get("/admin/ops/dailymetrics/").content.decode()
     assert 'href="/ops/dashboard/"' in page

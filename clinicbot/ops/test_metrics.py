@@ -159,6 +159,25 @@ def test_metrics_need_the_bearer_token_when_one_is_set(settings):
     assert any(name == "clinicbot_turn_duration_seconds_count" for name, _ in samples)
 
 
+def test_without_a_token_metrics_answer_only_a_scraper_on_this_machine(settings, django_user_model):
+    settings.METRICS_TOKEN = ""
+    assert Client().get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert Client().get("/metrics", REMOTE_ADDR="::1").status_code == 200
+    assert Client().get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 401
+    assert Client().get("/metrics", REMOTE_ADDR="192.168.0.10").status_code == 401
+    # Through a reverse proxy on this machine: the connection is local, the client is not.
+    proxied = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.status_code == 401
+    staff = Client(REMOTE_ADDR="203.0.113.9")
+    staff.force_login(django_user_model.objects.create_user("ti", password="x", is_staff=True))
+    assert staff.get("/metrics").status_code == 200
+
+
+def test_a_non_ascii_bearer_token_is_a_401_not_a_500(settings):
+    settings.METRICS_TOKEN = "scrape-me"
+    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrapé-me").status_code == 401
+
+
 # Fresh interpreters: prometheus-client reads PROMETHEUS_MULTIPROC_DIR at import. The
 # metrics module needs no Django set-up, like a gunicorn or Celery worker at import time.
 WORKER = """

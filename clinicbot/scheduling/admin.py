@@ -1,12 +1,20 @@
-"""Admin for appointments: search, filters and an agenda-friendly list."""
+"""Admin for appointments: search, filters and an agenda-friendly list.
+
+Every action changes appointments or the waiting list, so each needs the model's
+``change`` permission: a view-only account sees the list but cannot cancel anything.
+"""
+
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
-from . import services, waitlist
-from .models import Appointment, AppointmentStatus, WaitlistEntry
+from . import calendar_tokens, services, waitlist
+from .calendar_feed import doctor_slug
+from .models import Appointment, AppointmentStatus, CalendarToken, WaitlistEntry
 
 
 @admin.register(Appointment)
@@ -34,13 +42,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             call(appt.id)
         self.message_user(request, f"{queryset.count()} consulta(s) {label}.", messages.SUCCESS)
 
-    @admin.action(description="Confirmar as consultas selecionadas")
+    @admin.action(description="Confirmar as consultas selecionadas", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request, queryset, "confirmada(s)", lambda i: services.appointment_confirm(appointment_id=i)
         )
 
-    @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)")
+    @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         # The notice goes through the WhatsApp outbox; imported here because scheduling sits
         # below whatsapp in the dependency order (only this admin screen needs it).
@@ -54,7 +62,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Marcar como realizadas")
+    @admin.action(description="Marcar como realizadas", permissions=["change"])
     def mark_completed(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request,
@@ -63,7 +71,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             lambda i: services.appointment_set_outcome(appointment_id=i, status=AppointmentStatus.COMPLETED),
         )
 
-    @admin.action(description="Marcar como não compareceu")
+    @admin.action(description="Marcar como não compareceu", permissions=["change"])
     def mark_no_show(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request,
@@ -112,11 +120,64 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ("session",)
     actions = ["cancel_entries"]
 
-    @admin.action(description="Tirar da lista de espera")
+    @admin.action(description="Tirar da lista de espera", permissions=["change"])
     def cancel_entries(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
         now = timezone.now()
         for entry_id in queryset.values_list("id", flat=True):
             waitlist.waitlist_cancel(entry_id=entry_id, now=now)
         self.message_user(
             request, f"{queryset.count()} pessoa(s) tirada(s) da lista de espera.", messages.SUCCESS
+        )
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(admin.ModelAdmin):
+    """Per-doctor feed links: created here (the link is shown once), revoked one by one."""
+
+    list_display = ("doctor", "label", "display_hint", "active", "last_used_at", "created_at", "revoked_at")
+    list_filter = ("doctor",)
+    fields = ("doctor", "label", "display_hint", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("display_hint", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    @admin.display(description="token")
+    def display_hint(self, obj: CalendarToken) -> str:
+        return f"{obj.hint}…" if obj.hint else "—"
+
+    @admin.display(description="ativo", boolean=True)
+    def active(self, obj: CalendarToken) -> bool:
+        return obj.is_active
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CalendarToken | None = None) -> tuple[str, ...]:
+        # A token belongs to its doctor for good: another doctor means another token.
+        return self.readonly_fields + (("doctor",) if obj is not None else ())
+
+    def save_model(self, request: HttpRequest, obj: CalendarToken, form: object, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["label"])
+            return
+        issued = calendar_tokens.calendar_token_create(
+            doctor_id=obj.doctor_id, label=obj.label, created_by_id=request.user.pk
+        )
+        obj.pk = issued.token.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        path = reverse("doctor-ics", kwargs={"slug": doctor_slug(obj.doctor)})
+        url = request.build_absolute_uri(f"{path}?{urlencode({'token': issued.secret})}")
+        # The only time the token exists outside the calendar app: only its hash is stored.
+        self.message_user(
+            request,
+            f"Link da agenda de {obj.doctor}: {url} — copie agora para o aplicativo de agenda; "
+            "ele não será mostrado de novo.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revogar os links selecionados", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarToken]) -> None:
+        ids = list(queryset.filter(revoked_at=None).values_list("id", flat=True))
+        now = timezone.now()
+        for token_id in ids:
+            calendar_tokens.calendar_token_revoke(token_id=token_id, now=now)
+        self.message_user(
+            request, f"{len(ids)} link(s) revogado(s): deixam de abrir a agenda agora.", messages.SUCCESS
         )

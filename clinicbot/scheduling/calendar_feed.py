@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.utils.text import slugify
 from icalendar import Calendar, Event
 
@@ -25,8 +26,20 @@ def doctor_by_slug(slug: str) -> Doctor | None:
     return next((d for d in Doctor.objects.all() if doctor_slug(d) == slug), None)
 
 
+def patient_initials(name: str) -> str:
+    """ "Marta Reis da Silva" -> "M. R. S." (connectives such as "da" dropped)."""
+    words = [w for w in name.split() if w.lower() not in {"da", "das", "de", "do", "dos", "e"}]
+    return " ".join(f"{w[0].upper()}." for w in words) or "Paciente"
+
+
 def doctor_calendar(*, doctor: Doctor, now: dt.datetime) -> bytes:
-    """The doctor's active appointments as an iCalendar document, times in the clinic's zone."""
+    """The doctor's active appointments as an iCalendar document, times in the clinic's zone.
+
+    Calendar apps sync feeds to third-party servers (Google, Microsoft), so each event
+    names the patient by initials and leaves the booking code out, unless the clinic opts
+    in with ``CALENDAR_PATIENT_NAMES``.
+    """
+    full = settings.CALENDAR_PATIENT_NAMES
     clinic = Clinic.objects.order_by("id").first()
     tz = zoneinfo.ZoneInfo(clinic.timezone if clinic else "America/Sao_Paulo")
     cal = Calendar()
@@ -42,14 +55,15 @@ def doctor_calendar(*, doctor: Doctor, now: dt.datetime) -> bytes:
     )
     for appt in rows:
         event = Event()
-        event.add("uid", f"{appt.confirmation_code}@clinicbot")
+        event.add("uid", f"consulta-{appt.id}@clinicbot")
         event.add("dtstamp", appt.updated_at)
         event.add("dtstart", appt.start.astimezone(tz))
         event.add("dtend", appt.end.astimezone(tz))
-        event.add("summary", f"Consulta: {appt.patient_name}")
         event.add(
-            "description", f"{appt.specialty.name} · {appt.insurance.name} · código {appt.confirmation_code}"
+            "summary", f"Consulta: {appt.patient_name if full else patient_initials(appt.patient_name)}"
         )
+        details = f"{appt.specialty.name} · {appt.insurance.name}"
+        event.add("description", f"{details} · código {appt.confirmation_code}" if full else details)
         event.add("status", "CONFIRMED" if appt.status == AppointmentStatus.CONFIRMED else "TENTATIVE")
         cal.add_component(event)
     return cal.to_ical()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -185,3 +186,45 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient_name} {self.date_from:%d/%m} ({self.get_status_display()})"
+
+
+class CalendarToken(models.Model):
+    """The secret of one doctor's iCalendar feed (``/calendar/<doctor>.ics?token=cal_…``).
+
+    One per calendar that subscribes (e.g. the doctor's phone, the front desk's Outlook),
+    so each can be revoked alone. Only the SHA-256 of the token is stored: the token is
+    shown once, when it is created in admin.
+    """
+
+    doctor = models.ForeignKey(
+        Doctor, on_delete=models.CASCADE, related_name="calendar_tokens", verbose_name="médico"
+    )
+    label = models.CharField(
+        "onde é usado", max_length=100, blank=True, help_text="Ex.: celular do médico, Outlook da recepção"
+    )
+    hint = models.CharField("início do token", max_length=16, editable=False)
+    token_hash = models.CharField("hash SHA-256", max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="criado por",
+    )
+    created_at = models.DateTimeField("criado em", auto_now_add=True)
+    last_used_at = models.DateTimeField("último uso", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("revogado em", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "link da agenda (.ics)"
+        verbose_name_plural = "links da agenda (.ics)"
+        ordering = ["doctor", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} — {self.label or self.hint}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing_support import Patient, load_clinic, recepcao_group
 from clinicbot.testing_support.fake_gateway import (
     meta_cloud_api,
     meta_signature,
@@ -48,6 +48,7 @@ def staff(django_user_model) -> Client:
     user = django_user_model.objects.create_user(
         "joana", password="pw", is_staff=True, first_name="Joana", last_name="Prado"
     )
+    user.groups.add(recepcao_group())  # the front desk's permissions
     client = Client()
     client.force_login(user)
     return client

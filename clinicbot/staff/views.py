@@ -1,4 +1,9 @@
-"""Staff desk pages: thin views over the selectors and services (staff login required)."""
+"""Staff desk pages: thin views over the selectors and services.
+
+Each view needs a staff login and its own permission: reading conversations
+(``conversations.view_conversationsession``), replying or handing back
+(``conversations.reply_conversation``), the agenda (``scheduling.view_appointment``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import datetime as dt
 import zoneinfo
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,13 +19,18 @@ from django.views.decorators.http import require_POST
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationSession, Direction
 from clinicbot.conversations.services import session_hand_back
+from clinicbot.core.access import staff_permission_required
 from clinicbot.whatsapp.proactive import SERVICE_WINDOW
 
 from .selectors import conversation_history, doctor_day_agenda, handoff_queue
 from .services import StaffDeskError, staff_reply
 
+VIEW_CONVERSATIONS = "conversations.view_conversationsession"
+REPLY = "conversations.reply_conversation"
+VIEW_AGENDA = "scheduling.view_appointment"
 
-@staff_member_required
+
+@staff_permission_required(VIEW_CONVERSATIONS)
 def queue(request: HttpRequest) -> HttpResponse:
     """The hand-off queue: who is waiting for a person, oldest first."""
     now = timezone.now()
@@ -29,7 +38,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/queue.html", {"items": items, "now": now, "section": "queue"})
 
 
-@staff_member_required
+@staff_permission_required(VIEW_CONVERSATIONS)
 def conversation(request: HttpRequest, session_id: int) -> HttpResponse:
     """The whole history of one conversation, with the reply form."""
     session = get_object_or_404(ConversationSession, id=session_id)
@@ -46,7 +55,7 @@ def conversation(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_member_required
+@staff_permission_required(VIEW_CONVERSATIONS, REPLY)
 def reply(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
         staff_reply(session_id=session_id, author=request.user, text=request.POST.get("text", ""))  # type: ignore[arg-type]
@@ -58,14 +67,14 @@ def reply(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-@staff_member_required
+@staff_permission_required(VIEW_CONVERSATIONS, REPLY)
 def hand_back(request: HttpRequest, session_id: int) -> HttpResponse:
     session_hand_back(session_id=session_id, now=timezone.now())
     messages.success(request, "Conversa devolvida ao assistente.")
     return redirect("staff:queue")
 
 
-@staff_member_required
+@staff_permission_required(VIEW_AGENDA)
 def agenda(request: HttpRequest) -> HttpResponse:
     """One doctor's day: every slot, free or with its patient; previous/next day links."""
     catalog = get_catalog()

@@ -11,11 +11,13 @@ from django.db.models import F
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.core.locks import conversation_lock
+from clinicbot.core.phones import is_simulator_key
 from clinicbot.core.prepared import PreparedQuery
 from clinicbot.ops.metrics import MESSAGES_OUT, OUTBOUND_FAILURES
 from clinicbot.ops.models import GatewayCallLog
 
 from .gateways.base import Gateway, GatewayError, OutboundChoice
+from .gateways.simulator import SimulatorGateway
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ def _claim(message_id: int) -> bool:
 
 
 def _send(gateway: Gateway, message: ConversationMessage, to: str) -> str:
+    if is_simulator_key(to):
+        # A simulator conversation (staff reply, reminder of a simulated booking) never
+        # goes out through WhatsApp, whatever gateway is configured.
+        gateway = SimulatorGateway()
     template = (message.payload or {}).get("template")
     if template:  # outside the 24-hour window only an approved template is delivered
         return gateway.send_template(to, template["name"], template["language"], template["params"])

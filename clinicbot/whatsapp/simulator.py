@@ -1,4 +1,9 @@
-"""The web simulator: a chat page where staff try the assistant as a patient would."""
+"""The web simulator: a chat page where staff try the assistant as a patient would.
+
+Access (staff only unless explicitly public, never public beside a real gateway, rate
+limited) is decided in :mod:`.simulator_access`. The phone typed on the page names a
+simulator conversation (``sim:<digits>``), never the WhatsApp patient with that number.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +12,52 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
-from clinicbot.core.phones import InvalidPhone, normalize_phone
+from clinicbot.core.phones import InvalidPhone, simulator_key
+
+from .simulator_access import simulator_page_refusal
 
 MAX_TEXT = 4096
 
 
-def _enabled() -> None:
-    if not settings.SIMULATOR_ENABLED:
-        raise Http404("simulator disabled")
+def _simulator_access(
+    *, counts: bool
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return simulator_page_refusal(request, counts=counts) or view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
-def _simulator_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff only, except on the embedded default (a local demo) where anyone may try it."""
-    guarded = staff_member_required(view)
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        _enabled()
-        if settings.SIMULATOR_PUBLIC:
-            return view(request, *args, **kwargs)
-        return guarded(request, *args, **kwargs)
-
-    return wrapper
-
-
-@_simulator_access
+@_simulator_access(counts=False)
 @ensure_csrf_cookie  # the page's script posts with this cookie's token
 def simulator_page(request: HttpRequest) -> HttpResponse:
-    _enabled()
+    """The chat page."""
     return render(request, "whatsapp/simulator.html", {"phone": "5511900000099"})
 
 
-@_simulator_access
 @require_POST
+@_simulator_access(counts=True)
 def simulator_send(request: HttpRequest) -> JsonResponse:
     """POST {"phone": "...", "text": "..."} -> {"replies": [{"text": ..., "choices": [...]}]}."""
-    _enabled()
     try:
         data = json.loads(request.body or b"{}")
-        phone = normalize_phone(str(data.get("phone", "")))
+        key = simulator_key(str(data.get("phone", "")))
         text = str(data.get("text", ""))[:MAX_TEXT]
     except (ValueError, InvalidPhone, AttributeError) as exc:
         return JsonResponse({"error": "bad_request", "detail": str(exc)}, status=400)
     if not text.strip():
         return JsonResponse({"error": "bad_request", "detail": "empty message"}, status=400)
-    outcome = handle_inbound(InboundText(phone=phone, text=text))
+    outcome = handle_inbound(InboundText(phone=key, text=text))
     return JsonResponse(
         {
             "replies": [

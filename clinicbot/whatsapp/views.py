@@ -23,6 +23,7 @@ from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES
 
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
 from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
+from .simulator_access import simulator_webhook_refusal
 from .tasks import process_conversation
 
 logger = logging.getLogger("clinicbot.webhook")
@@ -59,7 +60,8 @@ def _auth_failed(ip: str, gateway: Gateway) -> JsonResponse | None:
 def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str = "") -> HttpResponse:
     """A gateway's callback URL: ``/webhooks/meta/``, ``/webhooks/evolution/``, ``/webhooks/zapi/<secret>/``.
 
-    ``/webhooks/whatsapp/`` serves the gateway that sends replies (``WHATSAPP_GATEWAY``).
+    ``/webhooks/whatsapp/`` serves the gateway that sends replies (``WHATSAPP_GATEWAY``); with
+    the simulator gateway it needs a staff session or a signed body (see ``simulator_access``).
     """
     ip = _client_ip(request)
     try:
@@ -71,6 +73,12 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         body = request.body if request.method == "POST" else b""
     except RequestDataTooBig:
         return _error(413, "payload_too_large", f"body over {settings.WEBHOOK_MAX_BYTES} bytes")
+    if gateway.name == "simulator":
+        # The simulator gateway has no credentials of its own: only staff (or a signed
+        # request) may post, and only while the simulator is enabled.
+        refusal = simulator_webhook_refusal(request, body)
+        if refusal is not None:
+            return refusal
     webhook = WebhookRequest(
         method=request.method or "GET",
         headers={k.lower(): v for k, v in request.headers.items()},

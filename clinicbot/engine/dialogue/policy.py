@@ -1075,27 +1075,17 @@ def _progress(st: SessionState) -> tuple[object, ...]:
 
 
 def handoff_link(catalog: Catalog, appt: AppointmentInfo) -> str:
-    """A personalised link to talk to the clinic about this booking.
+    """A link to talk to the clinic about this booking, carrying only the booking's code.
 
-    The clinic's ``handoff_url`` with the booking's code and data, or a wa.me link to the
-    clinic's WhatsApp with a prefilled summary.
+    The clinic's ``handoff_url`` with ``?codigo=…``, or a wa.me link to the clinic's
+    WhatsApp with "Consulta <code>" prefilled. Both are third-party sites that log URLs:
+    the patient's name, doctor and time stay out (staff find them by the code).
     """
     c = catalog.clinic
-    tz = zoneinfo.ZoneInfo(c.timezone)
-    local = appt.start.astimezone(tz)
-    summary = f"Consulta {appt.code}: {appt.patient_name}, {appt.doctor}, {local:%d/%m/%Y %H:%M}"
     if c.handoff_url:
         sep = "&" if "?" in c.handoff_url else "?"
-        query = urlencode(
-            {
-                "codigo": appt.code,
-                "paciente": appt.patient_name,
-                "medico": appt.doctor,
-                "data": f"{local:%Y-%m-%d %H:%M}",
-            }
-        )
-        return f"Precisa falar com a recepção? {c.handoff_url}{sep}{query}"
+        return f"Precisa falar com a recepção? {c.handoff_url}{sep}{urlencode({'codigo': appt.code})}"
     digits = re.sub(r"\D", "", c.whatsapp)
     if digits:
-        return f"Precisa falar com a recepção? https://wa.me/{digits}?text={quote(summary)}"
+        return f"Precisa falar com a recepção? https://wa.me/{digits}?text={quote(f'Consulta {appt.code}')}"
     return ""

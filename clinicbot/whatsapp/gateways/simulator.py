@@ -1,4 +1,9 @@
-"""An in-memory gateway for the web simulator and tests: no auth, no network."""
+"""An in-memory gateway for the web simulator and tests: no network.
+
+Its webhook (``/webhooks/whatsapp/``) is authenticated by the view (a staff session or a
+signed body, see ``clinicbot.whatsapp.simulator_access``), and its conversations are
+simulator ones (``sim:<digits>``), apart from every WhatsApp patient's.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from clinicbot.core.phones import simulator_key
 
 from ._common import get_str, load_json_object, safe_phone, utc_now
 from .base import (
@@ -42,19 +49,23 @@ class SimulatorGateway(Gateway):
         self.sent: list[SentMessage] = []
 
     def verify(self, request: WebhookRequest) -> None:
-        """Nothing to check: the simulator is only enabled for staff / tests."""
+        """Nothing left to check here: the view admitted only staff or a signed body."""
 
     def parse(self, request: WebhookRequest) -> ParsedWebhook:
-        """One text message; a missing id gets a fresh one (each POST is a new message)."""
+        """One text message; a missing id gets a fresh one (each POST is a new message).
+
+        The phone names a simulator conversation (``sim:<digits>``), never the WhatsApp
+        patient with that number.
+        """
         data = load_json_object(request.body)
         raw_phone = get_str(data, "phone", required=True)
-        phone = safe_phone(raw_phone)
-        if not phone:
+        if not safe_phone(raw_phone.removeprefix("sim:")):
             raise WebhookPayloadError("invalid phone")
+        key = simulator_key(raw_phone)
         message = InboundMessage(
             gateway_id=get_str(data, "id") or str(uuid.uuid4()),
-            conversation_key=phone,
-            phone=phone,
+            conversation_key=key,
+            phone=key,
             text=get_str(data, "text"),
             kind="text",
             timestamp=utc_now(),

@@ -90,8 +90,8 @@ def test_simulator_parses_and_records_sends() -> None:
     (m,) = parsed.messages
     assert (m.gateway_id, m.phone, m.conversation_key, m.text, m.kind) == (
         "sim-1",
-        "5511987654321",
-        "5511987654321",
+        "sim:5511987654321",
+        "sim:5511987654321",
         "oi",
         "text",
     )
