@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from .types import AppointmentInfo
+from .types import AppointmentInfo, Catalog
 
 
 class Availability(Protocol):
@@ -107,4 +107,24 @@ class Waitlist(Protocol):
 class Clock(Protocol):
     def now(self) -> dt.datetime:
         """The current aware datetime."""
+        ...
+
+
+@dataclass(frozen=True)
+class LlmReading:
+    """An LLM's structured reading of a message the offline NLU was unsure about.
+
+    Untrusted until :func:`~clinicbot.engine.llm.understanding.validated` checked it against
+    the contract's intents and the clinic's own names.
+    """
+
+    intent: str
+    entities: dict[str, str]
+
+
+class Interpreter(Protocol):
+    """A second opinion on a message the offline NLU is unsure about (an LLM, when configured)."""
+
+    def interpret(self, text: str, *, situation: str, catalog: Catalog, today: dt.date) -> LlmReading | None:
+        """The reading of ``text`` in ``situation`` (idle / awaiting_*), or None (budget, failure…)."""
         ...

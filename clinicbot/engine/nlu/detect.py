@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..llm.understanding import validated
+from ..ports import Interpreter
 from ..types import Catalog, ParseResult
 from . import intents as cue
-from .combine import combine
+from .combine import RULE_FINAL, combine
 from .features import featurize, mask, symbol_tokens
 from .lexicon import Lexicon, Matches
 from .model import IntentModel, load_model
@@ -18,6 +20,8 @@ from .temporal import TemporalMatch, extract_choice_number, extract_temporal
 from .vocabulary import SPECIALTY_LIKE_SUFFIXES
 
 MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not a request)
+# Below this confidence a configured LLM is asked for a second reading.
+ASK_LLM_BELOW = 0.55
 
 # States in which the assistant is waiting for something specific.
 BOOKING_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming", "rescheduling"})
@@ -252,18 +256,37 @@ class Understanding:
         today: dt.date,
         now_time: dt.time | None = None,
         expect: str = "",
+        interpreter: Interpreter | None = None,
     ) -> tuple[ParseResult, Matches]:
-        """Read one message in the given dialogue state; return the parse and raw matches."""
+        """Read one message in the given dialogue state; return the parse and raw matches.
+
+        ``interpreter`` (an LLM, when the clinic configured one) is asked for a second
+        reading only when the offline NLU is unsure, never about an emergency or an
+        explicit request for a person or a cancellation; its reading is checked against
+        the clinic's own names before it counts.
+        """
         r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
         rule_intent, rule_confidence = self._intent(r, state)
         tag = ""
         intent, confidence = rule_intent, rule_confidence
+        group = state_group(state, expect)
+        rule_emergency = self._rule_emergency(r)
         if self.model is not None:
-            group = state_group(state, expect)
             prediction = self.model.predict(self.features(r, raw, group, rule_intent))
             intent, confidence, tag = combine(
-                prediction, rule_intent, rule_confidence, group, rule_emergency=self._rule_emergency(r)
+                prediction, rule_intent, rule_confidence, group, rule_emergency=rule_emergency
             )
+        settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
+        if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:
+            second = validated(
+                interpreter.interpret(raw[:MAX_TEXT], situation=group, catalog=self.catalog, today=today),
+                self.catalog,
+                today,
+            )
+            if second is not None:
+                intent, confidence, tag = second.intent, ASK_LLM_BELOW, ""
+                for key, value in second.entities.items():
+                    r.entities.setdefault(key, value)
         choice = r.choice if state in CHOICE_STATES or intent == "provide_info" else None
         parse = ParseResult(
             intent=intent,
