@@ -48,6 +48,14 @@ def validated(reading: LlmReading | None, catalog: Catalog, today: dt.date) -> L
                 continue
             if today <= day <= today + dt.timedelta(days=366):
                 kept[key] = day.isoformat()
-        elif key == "time" and _TIME.match(value) or key == "period" and value in PERIODS or key == "patient_name" and 2 <= len(value) <= 80 and not any(ch.isdigit() for ch in value):
+        elif (
+            key == "time"
+            and _TIME.match(value)
+            or key == "period"
+            and value in PERIODS
+            or key == "patient_name"
+            and 2 <= len(value) <= 80
+            and not any(ch.isdigit() for ch in value)
+        ):
             kept[key] = value
     return LlmReading(reading.intent, kept)
