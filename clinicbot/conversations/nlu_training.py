@@ -92,8 +92,18 @@ def intent_accuracy(
         rule_intent, rule_conf = understanding._intent(r, internal)
         group = state_group(internal)
         prediction = model.predict(understanding.features(r, case.text, group, rule_intent))
+        idle = (
+            None
+            if group == "idle"
+            else model.predict(understanding.features(r, case.text, "idle", rule_intent))
+        )
         intent, _, _ = combine(
-            prediction, rule_intent, rule_conf, group, rule_emergency=understanding._rule_emergency(r)
+            prediction,
+            rule_intent,
+            rule_conf,
+            group,
+            rule_emergency=understanding._rule_emergency(r),
+            as_if_idle=idle,
         )
         if intent == case.intent:
             right += 1

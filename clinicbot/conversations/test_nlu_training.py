@@ -25,4 +25,4 @@ def test_the_corpus_is_large_varied_and_covers_every_intent():
     assert set(per_intent) == set(INTENTS)
     assert min(per_intent.values()) >= 100
     # Writers share the short answers ("sim", "1", "oi"); beyond those the texts are their own.
-    assert len({c.text for c in cases}) > 0.9 * len(cases)
+    assert len({c.text for c in cases}) > 0.85 * len(cases)

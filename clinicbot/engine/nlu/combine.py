@@ -23,6 +23,10 @@ UNSURE = 0.35
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
 
 
+def _emergency_probability(prediction: Prediction) -> float:
+    return prediction.intent_probabilities().get("emergency", 0.0)
+
+
 def _best_tag(prediction: Prediction, intent: str) -> str:
     for label, _ in prediction.ranked:
         if intent_of(label) == intent:
@@ -37,14 +41,20 @@ def combine(
     group: str,
     *,
     rule_emergency: bool,
+    as_if_idle: Prediction | None = None,
 ) -> tuple[str, float, str]:
-    """Return (intent, confidence, tag) for one message."""
+    """Return (intent, confidence, tag) for one message.
+
+    ``as_if_idle`` is the model's reading of the same message as if nothing were pending:
+    an emergency is one in any state, and the corpus has fewer of them mid-booking.
+    """
     probs = prediction.intent_probabilities()
     if rule_emergency:
         return "emergency", max(0.95, probs.get("emergency", 0.0)), _best_tag(prediction, "emergency")
-    p_emergency = probs.get("emergency", 0.0)
+    alarm = max((prediction, as_if_idle) if as_if_idle else (prediction,), key=_emergency_probability)
+    p_emergency = _emergency_probability(alarm)
     if p_emergency >= EMERGENCY_THRESHOLD:
-        return "emergency", p_emergency, _best_tag(prediction, "emergency")
+        return "emergency", p_emergency, _best_tag(alarm, "emergency")
     if rule_intent in RULE_FINAL:
         return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
     votes = dict(probs)

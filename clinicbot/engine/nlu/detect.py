@@ -273,8 +273,16 @@ class Understanding:
         rule_emergency = self._rule_emergency(r)
         if self.model is not None:
             prediction = self.model.predict(self.features(r, raw, group, rule_intent))
+            as_if_idle = (
+                None if group == "idle" else self.model.predict(self.features(r, raw, "idle", rule_intent))
+            )
             intent, confidence, tag = combine(
-                prediction, rule_intent, rule_confidence, group, rule_emergency=rule_emergency
+                prediction,
+                rule_intent,
+                rule_confidence,
+                group,
+                rule_emergency=rule_emergency,
+                as_if_idle=as_if_idle,
             )
         settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
         if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:

@@ -103,5 +103,9 @@ def test_state_gives_meaning_to_short_answers():
 
 
 def test_a_one_megabyte_message_is_read_only_up_to_the_limit():
-    parse, _ = read("a" * 1_000_000)
-    assert parse.intent == "out_of_scope"
+    from clinicbot.engine.nlu.detect import MAX_TEXT
+
+    text = "quero marcar " + "a" * 1_000_000
+    parse, _ = read(text)
+    assert parse == read(text[:MAX_TEXT])[0]
+    assert parse.entities == {}
