@@ -3,9 +3,9 @@
 States (``SessionState.state``):
 
 * ``idle`` — nothing pending.
-* ``collecting`` — a booking (or a move) is being filled in; ``context["expect"]`` says
+* ``collecting`` — a booking (or a move) is being filled in; ``context.expect`` says
   what was asked last.
-* ``choosing_slot`` — numbered free times were offered (``context["offered"]``).
+* ``choosing_slot`` — numbered free times were offered (``context.offered``).
 * ``choosing_doctor`` — two doctors share the name the patient used.
 * ``confirming`` — the summary was shown; a yes books, a no asks what to correct.
 * ``choosing_appointment`` / ``confirming_cancel`` — which booking to cancel or move.
@@ -42,15 +42,14 @@ from ..replies.format import (
 )
 from ..replies.templates import render
 from ..slots import Slot, beyond_horizon, free_starts, in_period, nearest_free, schedule_starts
-from ..types import AppointmentInfo, Catalog, Choice, DoctorInfo, ParseResult, Reply, SessionState, TurnResult
+from ..state import FLOW_STATES, Context, Mode, SessionState, State, YesMeans
+from ..types import AppointmentInfo, Catalog, Choice, DoctorInfo, ParseResult, Reply, TurnResult
 from . import answers, waitlist
 
-BOOKING_FIELDS = ("specialty", "doctor", "insurance", "date", "time", "period")
 QUESTION_INTENTS = frozenset(
     {"ask_doctors", "ask_specialties", "ask_insurance", "ask_exams", "ask_price", "ask_hours", "ask_location"}
 )
 SOCIAL_INTENTS = frozenset({"greeting", "thanks", "goodbye", "out_of_scope"})
-FLOW_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming"})
 STATUS_PT = {"pending": "agendada", "confirmed": "confirmada"}
 MAX_OFFERED_TIMES = 8
 # Turns in a row a booking may go nowhere (same state, nothing new understood) before a
@@ -96,7 +95,7 @@ class Policy:
 
     def handle(self, state: SessionState, text: str, turn: Turn) -> TurnResult:
         """Read ``text`` in ``state`` and return the replies; ``state`` is updated in place."""
-        expect = str(state.context.get("expect", ""))
+        expect = state.context.expect
         parse, matches = turn.understanding.detect(
             text, state=state.state, today=turn.now.date(), now_time=turn.now.time(), expect=expect
         )
@@ -122,15 +121,15 @@ class Policy:
         """
         in_flow = st.state in FLOW_STATES and before[0] in FLOW_STATES and not st.handed_off
         if not in_flow or _progress(st) != before:
-            st.context.pop("stuck", None)
+            st.context.stuck = 0
             return
         if parse.intent in QUESTION_INTENTS:
             return  # a question answered on the way is neither progress nor a stuck turn
-        stuck = int(st.context.get("stuck", 0)) + 1
+        stuck = st.context.stuck + 1
         if stuck < STUCK_TURNS_BEFORE_HANDOFF:
-            st.context["stuck"] = stuck
+            st.context.stuck = stuck
             return
-        st.context.pop("stuck", None)
+        st.context.stuck = 0
         turn.replies.clear()
         turn.events.append("booking_stuck")
         self._handoff(st, turn, lead="handoff_stuck")
@@ -139,7 +138,7 @@ class Policy:
     def _dispatch(
         self, st: SessionState, parse: ParseResult, matches: Matches, text: str, turn: Turn
     ) -> None:
-        last_insurance = st.context.get("last_insurance")
+        last_insurance = st.context.last_insurance
         if last_insurance and "insurance" not in parse.entities and _SAME_PLAN.search(normalize(text)):
             # "quero marcar também um dermatologista, mesmo plano"
             parse = ParseResult(
@@ -148,7 +147,7 @@ class Policy:
         intent = parse.intent
         in_flow = st.state in FLOW_STATES
         if (
-            st.state == "confirming_reminder"
+            st.state == State.CONFIRMING_REMINDER
             and intent != "emergency"
             and self._answer_reminder(st, parse, turn)
         ):
@@ -161,7 +160,7 @@ class Policy:
             self._handoff(st, turn)
         elif intent == "cancel_appointment":
             self._start_cancel(st, parse, text, turn)
-        elif intent == "reschedule_appointment" and not (in_flow and st.context.get("mode") != "reschedule"):
+        elif intent == "reschedule_appointment" and not (in_flow and st.context.mode != Mode.RESCHEDULE):
             self._start_reschedule(st, parse, turn)
         elif intent == "check_appointment":
             self._check(st, turn)
@@ -179,24 +178,24 @@ class Policy:
                 self._advance(st, turn, matches)
             else:
                 self._resume(st, turn)
-        elif st.state == "choosing_appointment":
+        elif st.state == State.CHOOSING_APPOINTMENT:
             self._pick_appointment(st, parse, turn)
-        elif st.state == "confirming_cancel":
+        elif st.state == State.CONFIRMING_CANCEL:
             self._confirm_cancel(st, parse, turn)
-        elif st.state == "confirming":
+        elif st.state == State.CONFIRMING:
             self._on_confirming(st, parse, matches, turn)
-        elif st.state == "choosing_slot":
+        elif st.state == State.CHOOSING_SLOT:
             self._on_choosing_slot(st, parse, matches, turn)
-        elif st.state == "choosing_doctor":
+        elif st.state == State.CHOOSING_DOCTOR:
             self._on_choosing_doctor(st, parse, matches, turn)
-        elif st.state == "collecting" and self._has_booking_data(parse, matches):
+        elif st.state == State.COLLECTING and self._has_booking_data(parse, matches):
             self._merge(st, parse, matches, turn)
             self._advance(st, turn, matches)
-        elif st.state == "collecting" and intent == "confirm" and st.context.get("yes_means"):
+        elif st.state == State.COLLECTING and intent == "confirm" and st.context.yes_means:
             self._apply_yes(st, turn)
             self._advance(st, turn, matches)
-        elif st.state == "collecting" and intent == "deny" and st.context.get("yes_means"):
-            st.context.pop("yes_means", None)
+        elif st.state == State.COLLECTING and intent == "deny" and st.context.yes_means:
+            st.context.yes_means = None
             turn.say(turn.t("ask_correction"))
         elif intent in SOCIAL_INTENTS or intent in {"confirm", "deny"}:
             self._social(st, parse, text, turn)
@@ -237,9 +236,9 @@ class Policy:
             turn.say(turn.t("thanks"))
         elif intent == "goodbye":
             turn.say(turn.t("goodbye", clinic=clinic))
-        elif intent == "confirm" and st.state == "idle":
+        elif intent == "confirm" and st.state == State.IDLE:
             turn.say("👍 Posso ajudar em mais alguma coisa?")
-        elif intent == "deny" and st.state == "idle":
+        elif intent == "deny" and st.state == State.IDLE:
             turn.say("Tudo bem! Se precisar, é só chamar.")
         else:
             faq = answers.best_faq(turn.catalog, text)
@@ -266,12 +265,12 @@ class Policy:
 
     def _resume(self, st: SessionState, turn: Turn) -> None:
         """After a side question, ask again what the booking was waiting for."""
-        prompt = st.context.get("prompt")
+        prompt = st.context.prompt
         if (
             st.state
             in FLOW_STATES
             | waitlist.STATES
-            | {"confirming_cancel", "choosing_appointment", "confirming_reminder"}
+            | {State.CONFIRMING_CANCEL, State.CHOOSING_APPOINTMENT, State.CONFIRMING_REMINDER}
             and prompt
         ):
             turn.say(turn.t("resume", prompt=prompt))
@@ -282,13 +281,13 @@ class Policy:
         turn: Turn,
         text: str,
         *,
-        state: str,
+        state: State,
         expect: str,
         choices: tuple[Choice, ...] = (),
     ) -> None:
         st.previous_state, st.state = st.state, state
-        st.context["expect"] = expect
-        st.context["prompt"] = text
+        st.context.expect = expect
+        st.context.prompt = text
         turn.say(text, choices)
 
     # ------------------------------------------------------------------ emergency, hand-off
@@ -310,25 +309,21 @@ class Policy:
                 when=fmt_opening(opening, now) if opening else "o próximo dia útil",
             )
         turn.say(text)
-        st.previous_state, st.state = st.state, "handoff"
+        st.previous_state, st.state = st.state, State.HANDOFF
         st.handed_off = True
-        st.context.pop("prompt", None)
-        st.context["handoff_at"] = turn.now.isoformat()  # the staff queue's "waiting since"
+        st.context.prompt = ""
+        st.context.handoff_at = turn.now.isoformat()  # the staff queue's "waiting since"
         turn.events.append("handoff")
 
     @staticmethod
     def _reset(st: SessionState) -> None:
-        for name in BOOKING_FIELDS:
-            setattr(st, name, "")
-        # The insurance of the last booking survives, for "mesmo plano" in the next one.
-        st.context = {k: v for k, v in st.context.items() if k == "last_insurance"}
-        st.previous_state, st.state = st.state, "idle"
+        st.reset()
 
     # ------------------------------------------------------------------ booking: filling
     def _start_booking(self, st: SessionState, turn: Turn) -> None:
         self._reset(st)
-        st.context["mode"] = "book"
-        st.state = "collecting"
+        st.context.mode = Mode.BOOK
+        st.state = State.COLLECTING
 
     def _merge(self, st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
         """Take what the message says into the draft (newer values correct older ones)."""
@@ -338,16 +333,16 @@ class Policy:
             st.patient_name = e["patient_name"]
         if "insurance" in e:
             st.insurance = e["insurance"]
-            st.context.pop("yes_means", None)
+            st.context.yes_means = None
         if "doctor" in e:
             doctor = c.doctor(e["doctor"])
             if doctor:
                 st.doctor = doctor.name
-                st.context["doctor_auto"] = False
+                st.context.doctor_auto = False
                 if st.specialty not in doctor.specialties:
                     named = e.get("specialty", "")
                     st.specialty = named if named in doctor.specialties else doctor.specialties[0]
-            st.context.pop("doctor_options", None)
+            st.context.doctor_options = []
         elif "specialty" in e:
             if e["specialty"] != st.specialty:
                 st.specialty = e["specialty"]
@@ -357,7 +352,7 @@ class Policy:
         elif "specialty" in parse.negated or "doctor" in parse.negated:
             pass
         if matches.ambiguous_doctors and "doctor" not in e:
-            st.context["doctor_options"] = list(matches.ambiguous_doctors)
+            st.context.doctor_options = list(matches.ambiguous_doctors)
         if "date" in e:
             st.date = e["date"]
         if "time" in e:
@@ -366,22 +361,23 @@ class Policy:
             st.period = e["period"]
             if "time" not in e and st.time and not in_period(dt.time.fromisoformat(st.time), st.period):
                 st.time = ""
-        if st.context.get("doctor_auto") and ({"date", "time", "insurance", "specialty"} & e.keys()):
+        if st.context.doctor_auto and ({"date", "time", "insurance", "specialty"} & e.keys()):
             st.doctor = ""  # the assistant picked this doctor: pick again for the new request
 
     def _apply_yes(self, st: SessionState, turn: Turn) -> None:
         """A "sim" to a yes/no the assistant asked while collecting."""
-        meaning = st.context.pop("yes_means", None) or {}
-        if "insurance" in meaning:
-            st.insurance = meaning["insurance"]
-        if "doctor" in meaning:
-            st.doctor = meaning["doctor"]
-            st.context["doctor_auto"] = False
+        meaning = st.context.yes_means or YesMeans()
+        st.context.yes_means = None
+        if meaning.insurance:
+            st.insurance = meaning.insurance
+        if meaning.doctor:
+            st.doctor = meaning.doctor
+            st.context.doctor_auto = False
 
     def _advance(self, st: SessionState, turn: Turn, matches: Matches | None = None) -> None:
         """Ask for what is missing, offer times, or show the summary."""
         c = turn.catalog
-        options = st.context.get("doctor_options")
+        options = st.context.doctor_options
         if options and not st.doctor:
             docs = [c.doctor(n) for n in options]
             lines = [f"{d.name} ({join_names(d.specialties)})" for d in docs if d]
@@ -390,7 +386,7 @@ class Policy:
                 st,
                 turn,
                 text,
-                state="choosing_doctor",
+                state=State.CHOOSING_DOCTOR,
                 expect="doctor",
                 choices=tuple(
                     Choice.short(i, d.name, join_names(d.specialties)) for i, d in enumerate(docs, 1) if d
@@ -398,10 +394,10 @@ class Policy:
             )
             return
         if not st.specialty and not st.doctor:
-            self._ask(st, turn, turn.t("ask_specialty"), state="collecting", expect="specialty")
+            self._ask(st, turn, turn.t("ask_specialty"), state=State.COLLECTING, expect="specialty")
             return
         if not st.insurance:
-            self._ask(st, turn, turn.t("ask_insurance"), state="collecting", expect="insurance")
+            self._ask(st, turn, turn.t("ask_insurance"), state=State.COLLECTING, expect="insurance")
             return
         if not self._insurance_fits(st, turn):
             return
@@ -420,15 +416,15 @@ class Policy:
             return
         if not st.doctor:
             st.doctor = free[0].name
-            st.context["doctor_auto"] = True
+            st.context.doctor_auto = True
         if not st.patient_name:
-            self._ask(st, turn, turn.t("ask_name"), state="collecting", expect="name")
+            self._ask(st, turn, turn.t("ask_name"), state=State.COLLECTING, expect="name")
             return
         self._summary(st, turn)
 
     def _candidates(self, st: SessionState, turn: Turn) -> list[DoctorInfo]:
         c = turn.catalog
-        if st.doctor and not st.context.get("doctor_auto"):
+        if st.doctor and not st.context.doctor_auto:
             doctor = c.doctor(st.doctor)
             return [doctor] if doctor else []
         return [d for d in c.doctors_of(st.specialty) if st.insurance in d.insurances]
@@ -436,7 +432,7 @@ class Policy:
     def _insurance_fits(self, st: SessionState, turn: Turn) -> bool:
         """A doctor is never booked with an insurance he does not take: say so and offer the way out."""
         c = turn.catalog
-        doctor = c.doctor(st.doctor) if not st.context.get("doctor_auto") else None
+        doctor = c.doctor(st.doctor) if not st.context.doctor_auto else None
         private = next((i.name for i in c.insurances if normalize(i.name) == "particular"), "")
         if doctor:
             if st.insurance in doctor.insurances:
@@ -448,7 +444,7 @@ class Policy:
                 for d in c.doctors_of(s)
                 if st.insurance in d.insurances and d.name != doctor.name
             ]
-            yes: dict[str, str] = {}
+            yes = YesMeans()
             if others:
                 names = join_names(d.name for d in others)
                 with_whom = (
@@ -461,13 +457,13 @@ class Policy:
                     names=names,
                     with_whom=with_whom,
                 )
-                yes = {"doctor": others[0].name}
+                yes = YesMeans(doctor=others[0].name)
             if private and private in doctor.insurances and st.insurance != private:
                 text += turn.t("insurance_private_option", price=fmt_money(doctor.price))
                 if not yes:
-                    yes = {"insurance": private}
-            st.context["yes_means"] = yes
-            self._ask(st, turn, text, state="collecting", expect="insurance")
+                    yes = YesMeans(insurance=private)
+            st.context.yes_means = yes
+            self._ask(st, turn, text, state=State.COLLECTING, expect="insurance")
             return False
         docs = c.doctors_of(st.specialty)
         if any(st.insurance in d.insurances for d in docs):
@@ -477,7 +473,7 @@ class Policy:
                 st,
                 turn,
                 f"No momento não temos médicos de {st.specialty}. " + turn.t("ask_specialty"),
-                state="collecting",
+                state=State.COLLECTING,
                 expect="specialty",
             )
             st.specialty = ""
@@ -491,12 +487,12 @@ class Policy:
             if prices
             else "sob consulta"
         )
-        st.context["yes_means"] = {"insurance": private} if private else {}
+        st.context.yes_means = YesMeans(insurance=private)
         self._ask(
             st,
             turn,
             turn.t("insurance_no_doctor", specialty=st.specialty, insurance=st.insurance, price=price),
-            state="collecting",
+            state=State.COLLECTING,
             expect="insurance",
         )
         return False
@@ -505,13 +501,13 @@ class Policy:
     def _offer(self, st: SessionState, turn: Turn, slots: list[Slot], text_key: str, **values: Any) -> None:
         day_named = text_key == "offer_times"  # that text already says which day
         labels = [self._slot_label(s, st, slots, day_named) for s in slots]
-        st.context["offered"] = [s.key for s in slots]
+        st.context.offered = [s.key for s in slots]
         text = turn.t(text_key, options=numbered(labels), **values)
         self._ask(
             st,
             turn,
             text,
-            state="choosing_slot",
+            state=State.CHOOSING_SLOT,
             expect="slot",
             choices=tuple(
                 Choice.short(i, self._slot_title(s, day_named, slots), s.doctor)
@@ -531,7 +527,7 @@ class Policy:
         same_day = day_named and len({s.date for s in slots}) == 1
         same_doctor = len({s.doctor for s in slots}) == 1
         label = fmt_time(slot.time) if same_day else f"{fmt_date_short(slot.date)} às {fmt_time(slot.time)}"
-        if not same_doctor or (not st.doctor or st.context.get("doctor_auto")):
+        if not same_doctor or (not st.doctor or st.context.doctor_auto):
             label += f" — {slot.doctor}"
         return label
 
@@ -548,10 +544,10 @@ class Policy:
             period=st.period,
         )
         if not slots:
-            self._ask(st, turn, turn.t("ask_date"), state="collecting", expect="date")
+            self._ask(st, turn, turn.t("ask_date"), state=State.COLLECTING, expect="date")
             return
         self._offer(st, turn, slots, "ask_date_with_options")
-        st.context["expect"] = "date"
+        st.context.expect = "date"
 
     def _offer_day(self, st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date) -> None:
         c = turn.catalog
@@ -606,13 +602,15 @@ class Policy:
             period="" if wanted else st.period,
         )
         if not slots:
-            self._ask(st, turn, turn.t("unavailable_none", reason=reason), state="collecting", expect="date")
+            self._ask(
+                st, turn, turn.t("unavailable_none", reason=reason), state=State.COLLECTING, expect="date"
+            )
         else:
             self._offer(st, turn, slots, "unavailable", reason=reason)
         waitlist.offer_to_join(self, st, turn, candidates, day)
 
     def _who(self, st: SessionState) -> str:
-        if st.doctor and not st.context.get("doctor_auto"):
+        if st.doctor and not st.context.doctor_auto:
             return f"com {st.doctor} "
         return f"de {st.specialty} " if st.specialty else ""
 
@@ -640,7 +638,7 @@ class Policy:
 
     # ------------------------------------------------------------------ booking: choosing
     def _on_choosing_slot(self, st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
-        offered = [Slot.from_key(k) for k in st.context.get("offered", [])]
+        offered = [Slot.from_key(k) for k in st.context.offered]
         e = parse.entities
         picked: Slot | None = None
         if parse.choice == -1 and offered:  # "o último"
@@ -659,12 +657,12 @@ class Policy:
             picked = offered[0]
         if picked:
             st.date, st.time = picked.date.isoformat(), fmt_time(picked.time)
-            if not st.doctor or st.context.get("doctor_auto") or st.doctor != picked.doctor:
-                st.context["doctor_auto"] = (
-                    st.doctor != picked.doctor if st.doctor and not st.context.get("doctor_auto") else True
+            if not st.doctor or st.context.doctor_auto or st.doctor != picked.doctor:
+                st.context.doctor_auto = (
+                    st.doctor != picked.doctor if st.doctor and not st.context.doctor_auto else True
                 )
                 st.doctor = picked.doctor
-            st.context.pop("offered", None)
+            st.context.offered = []
             self._merge(
                 st,
                 ParseResult(
@@ -675,7 +673,7 @@ class Policy:
                 matches,
                 turn,
             )
-            if st.context.get("doctor_auto") and not st.doctor:
+            if st.context.doctor_auto and not st.doctor:
                 st.doctor = picked.doctor
             self._advance(st, turn, matches)
             return
@@ -684,12 +682,12 @@ class Policy:
             self._advance(st, turn, matches)
             return
         if parse.intent == "deny":
-            st.context.pop("offered", None)
+            st.context.offered = []
             self._ask(
                 st,
                 turn,
                 "Tudo bem. Qual outro dia ou horário seria melhor para você?",
-                state="collecting",
+                state=State.COLLECTING,
                 expect="date",
             )
             return
@@ -700,7 +698,7 @@ class Policy:
         self._resume(st, turn)
 
     def _on_choosing_doctor(self, st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
-        options = st.context.get("doctor_options") or []
+        options = st.context.doctor_options
         if parse.choice and 1 <= parse.choice <= len(options) and "doctor" not in parse.entities:
             parse = ParseResult(
                 parse.intent, parse.confidence, {**parse.entities, "doctor": options[parse.choice - 1]}
@@ -714,7 +712,7 @@ class Policy:
             if len(fitting) == 1:
                 parse = ParseResult(parse.intent, parse.confidence, {**parse.entities, "doctor": fitting[0]})
         if "doctor" in parse.entities or self._has_booking_data(parse, matches):
-            st.context.pop("doctor_options", None)
+            st.context.doctor_options = []
             self._merge(st, parse, matches, turn)
             self._advance(st, turn, matches)
             return
@@ -727,10 +725,10 @@ class Policy:
     # ------------------------------------------------------------------ booking: summary and confirmation
     def _summary(self, st: SessionState, turn: Turn) -> None:
         day = dt.date.fromisoformat(st.date)
-        if st.context.get("mode") == "reschedule":
+        if st.context.mode == Mode.RESCHEDULE:
             text = turn.t(
                 "summary_reschedule",
-                old=st.context.get("old_label", ""),
+                old=st.context.old_label,
                 date=fmt_date(day),
                 time=st.time,
                 doctor=st.doctor,
@@ -745,7 +743,7 @@ class Policy:
                 date=fmt_date(day),
                 time=st.time,
             )
-        self._ask(st, turn, text, state="confirming", expect="confirm")
+        self._ask(st, turn, text, state=State.CONFIRMING, expect="confirm")
 
     @staticmethod
     def _insurance_label(insurance: str) -> str:
@@ -758,7 +756,7 @@ class Policy:
         elif parse.intent == "confirm":
             self._book(st, turn)
         elif parse.intent in {"deny", "reschedule_appointment"}:  # "não, quero mudar o horário"
-            self._ask(st, turn, turn.t("ask_correction"), state="collecting", expect="correction")
+            self._ask(st, turn, turn.t("ask_correction"), state=State.COLLECTING, expect="correction")
         elif parse.intent in SOCIAL_INTENTS:
             self._social(st, parse, "", turn)
         else:
@@ -784,7 +782,7 @@ class Policy:
             specialty_id=c.specialty_id(st.specialty),
             insurance_id=c.insurance_id(st.insurance),
         )
-        rescheduling = st.context.get("mode") == "reschedule" and st.context.get("appointment_id")
+        rescheduling = st.context.mode == Mode.RESCHEDULE and st.context.appointment_id
         try:
             # The schedule is checked here; whether the slot is still free is the database's
             # call (its unique index), which also settles races between two patients.
@@ -795,7 +793,7 @@ class Policy:
             ):
                 raise BookingError("not a slot of this doctor")
             if rescheduling:
-                appt = turn.bookings.reschedule(int(st.context["appointment_id"]), request)
+                appt = turn.bookings.reschedule(st.context.appointment_id, request)
             else:
                 appt = turn.bookings.book(request)
         except BookingError:
@@ -814,7 +812,7 @@ class Policy:
         name, insurance = st.patient_name, st.insurance
         self._reset(st)
         st.patient_name = name
-        st.context["last_insurance"] = insurance
+        st.context.last_insurance = insurance
 
     def _booked_text(self, st: SessionState, appt: AppointmentInfo, turn: Turn) -> str:
         c = turn.catalog
@@ -894,13 +892,13 @@ class Policy:
             return
         chosen = self._select(appts, parse, turn)
         if re.search(r"\b(?:tudo|todas|todos)\b", normalize(text)) and len(chosen) > 1:
-            st.context = {"cancel_ids": [a.id for a in chosen]}
+            st.context = Context(cancel_ids=[a.id for a in chosen])
             items = "\n".join(f"• {self._describe(a, turn)}" for a in chosen)
             self._ask(
                 st,
                 turn,
                 turn.t("confirm_cancel_all", items=items),
-                state="confirming_cancel",
+                state=State.CONFIRMING_CANCEL,
                 expect="confirm",
             )
             return
@@ -911,19 +909,19 @@ class Policy:
     ) -> None:
         if len(chosen) == 1:
             if action == "cancel":
-                st.context = {"cancel_ids": [chosen[0].id]}
+                st.context = Context(cancel_ids=[chosen[0].id])
                 text = turn.t("confirm_cancel", item=self._describe(chosen[0], turn))
-                self._ask(st, turn, text, state="confirming_cancel", expect="confirm")
+                self._ask(st, turn, text, state=State.CONFIRMING_CANCEL, expect="confirm")
             else:
                 self._begin_move(st, chosen[0], turn)
             return
         labels = [self._describe(a, turn) for a in chosen]
-        st.context = {"appointment_options": [a.id for a in chosen], "action": action}
+        st.context = Context(appointment_options=[a.id for a in chosen], action=action)
         self._ask(
             st,
             turn,
             turn.t("which_appointment", options=numbered(labels)),
-            state="choosing_appointment",
+            state=State.CHOOSING_APPOINTMENT,
             expect="appointment",
             choices=tuple(
                 Choice.short(i, self._short_when(a, turn), a.doctor) for i, a in enumerate(chosen, 1)
@@ -931,7 +929,7 @@ class Policy:
         )
 
     def _pick_appointment(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:
-        ids = st.context.get("appointment_options") or []
+        ids = st.context.appointment_options
         appts = [a for a in turn.bookings.active_for(st.phone) if a.id in ids]
         chosen: list[AppointmentInfo] = []
         if parse.choice and 1 <= parse.choice <= len(ids):
@@ -947,12 +945,12 @@ class Policy:
             turn.say(turn.t("choose_number"))
             self._resume(st, turn)
             return
-        self._choose_or_confirm(st, chosen, str(st.context.get("action", "cancel")), turn)
+        self._choose_or_confirm(st, chosen, st.context.action or "cancel", turn)
 
     def _confirm_cancel(self, st: SessionState, parse: ParseResult, turn: Turn) -> None:
         if parse.intent == "confirm":
-            for appointment_id in st.context.get("cancel_ids", []):
-                turn.bookings.cancel(int(appointment_id))
+            for appointment_id in st.context.cancel_ids:
+                turn.bookings.cancel(appointment_id)
             turn.say(turn.t("cancelled"))
             turn.events.append("cancelled")
             self._reset(st)
@@ -968,7 +966,7 @@ class Policy:
         Returns False for anything else (a side question…), which the normal dispatch
         then handles; the reminder's options are offered again afterwards.
         """
-        appointment_id = int(st.context.get("reminder_appointment_id", 0))
+        appointment_id = st.context.reminder_appointment_id
         appt = next((a for a in turn.bookings.active_for(st.phone) if a.id == appointment_id), None)
         if appt is None:
             self._reset(st)
@@ -989,7 +987,7 @@ class Policy:
         elif choice == 3 or parse.intent == "reschedule_appointment":
             self._begin_move(st, appt, turn, parse)
         else:
-            st.context["prompt"] = turn.t("reminder_options", **when)
+            st.context.prompt = turn.t("reminder_options", **when)
             return False
         return True
 
@@ -1018,15 +1016,13 @@ class Policy:
         tz = zoneinfo.ZoneInfo(turn.catalog.clinic.timezone)
         old_local = appt.start.astimezone(tz)
         self._reset(st)
-        st.context = {
-            "mode": "reschedule",
-            "appointment_id": appt.id,
-            "old_label": self._describe(appt, turn),
-        }
+        st.context = Context(
+            mode=Mode.RESCHEDULE, appointment_id=appt.id, old_label=self._describe(appt, turn)
+        )
         st.patient_name = appt.patient_name
         st.doctor, st.specialty, st.insurance = appt.doctor, appt.specialty, appt.insurance
-        st.context["doctor_auto"] = False
-        st.state = "collecting"
+        st.context.doctor_auto = False
+        st.state = State.COLLECTING
         if parse is not None:
             e = dict(parse.entities)
             # A date/time that names the booking being moved is not the new one
@@ -1050,8 +1046,8 @@ class Policy:
                 period=st.period,
             )
             if slots:
-                self._offer(st, turn, slots, "reschedule_ask_date", item=st.context["old_label"])
-                st.context["expect"] = "date"
+                self._offer(st, turn, slots, "reschedule_ask_date", item=st.context.old_label)
+                st.context.expect = "date"
                 return
         self._advance(st, turn)
 
@@ -1068,9 +1064,9 @@ def _progress(st: SessionState) -> tuple[object, ...]:
         st.time,
         st.period,
         st.patient_name,
-        repr(ctx.get("offered")),
-        repr(ctx.get("expect")),
-        repr(ctx.get("yes_means")),
+        tuple(ctx.offered),
+        ctx.expect,
+        ctx.yes_means,
     )
 
 

@@ -14,21 +14,23 @@ State ``waitlist_name`` asks for the patient's name when joining needs it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..nlu.normalize import normalize
 from ..ports import BookingRequest, Bookings, WaitlistRequest
 from ..replies.format import fmt_date, fmt_date_short
 from ..slots import beyond_horizon, free_starts, in_period, schedule_starts
-from ..types import AppointmentInfo, Choice, DoctorInfo, ParseResult, Reply, SessionState
+from ..state import SessionState, State, WaitlistWish, YesMeans
+from ..types import AppointmentInfo, Choice, DoctorInfo, ParseResult, Reply
 
 if TYPE_CHECKING:
     from .policy import Policy, Turn
 
-OFFER_STATE = "waitlist_offer"
-NAME_STATE = "waitlist_name"
+OFFER_STATE = State.WAITLIST_OFFER
+NAME_STATE = State.WAITLIST_NAME
 STATES = frozenset({OFFER_STATE, NAME_STATE})
 PERIOD_PT = {"morning": " de manhã", "afternoon": " à tarde", "evening": " à noite"}
 
@@ -51,21 +53,21 @@ def offer_to_join(
     if turn.waitlist is None or not turn.replies or not _day_full(turn, candidates, day, st.period):
         return
     who, date = policy._who(st), fmt_date(day)
-    wish: dict[str, Any] = {"date": day.isoformat(), "period": st.period}
+    wish = WaitlistWish(date=day.isoformat(), period=st.period)
     last = turn.replies[-1]
     choices = last.choices
-    if st.state == "choosing_slot":
-        offered = list(st.context.get("offered") or [])
+    if st.state == State.CHOOSING_SLOT:
+        offered = tuple(st.context.offered)
         number = len(offered) + 1
-        wish.update(offered=offered, option=number)
+        wish = dataclasses.replace(wish, offered=offered, option=number)
         extra = turn.t("waitlist_option", who=who, date=date, number=number)
         choices += (Choice.short(number, "Lista de espera", f"Aguardar vaga em {fmt_date_short(day)}"),)
     else:  # no alternative at all: a plain yes joins
         extra = turn.t("waitlist_option_yes", who=who, date=date)
-        st.context["yes_means"] = {"waitlist": True}
-    st.context["waitlist_wish"] = wish
+        st.context.yes_means = YesMeans(waitlist=True)
+    st.context.waitlist_wish = wish
     turn.replies[-1] = Reply(f"{last.text}\n{extra}", choices)
-    st.context["prompt"] = f"{st.context.get('prompt', '')}\n{extra}".strip()
+    st.context.prompt = f"{st.context.prompt}\n{extra}".strip()
 
 
 def _day_full(turn: Turn, candidates: list[DoctorInfo], day: dt.date, period: str) -> bool:
@@ -75,24 +77,6 @@ def _day_full(turn: Turn, candidates: list[DoctorInfo], day: dt.date, period: st
     if not any(in_period(t, period) for d in candidates for t in schedule_starts(d, day)):
         return False
     return not any(in_period(t, period) for d in candidates for t in free_starts(c, d, day, turn.taken, now))
-
-
-def enter_offer(
-    st: SessionState,
-    *,
-    entry_id: int,
-    patient_name: str,
-    specialty: str,
-    doctor: str,
-    insurance: str,
-    start: dt.datetime,
-    prompt: str,
-) -> None:
-    """Put the conversation in ``waitlist_offer``: the offered slot (local ``start``) is the draft."""
-    st.previous_state, st.state = st.state, OFFER_STATE
-    st.patient_name, st.specialty, st.doctor, st.insurance = patient_name, specialty, doctor, insurance
-    st.date, st.time, st.period = start.date().isoformat(), f"{start:%H:%M}", ""
-    st.context = {"waitlist_entry_id": entry_id, "prompt": prompt, "doctor_auto": False}
 
 
 def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
@@ -111,29 +95,30 @@ def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn
             turn.say(turn.t("booking_cancelled_by_patient"))
             return True
         return False
-    wish = st.context.get("waitlist_wish")
-    if not isinstance(wish, dict):
+    wish = st.context.waitlist_wish
+    if wish is None:
         return False
     wants = bool(_WANTS_LIST.search(normalize(text)))
-    if st.state == "choosing_slot" and wish.get("offered") == st.context.get("offered"):
-        picked = parse.choice == wish.get("option") and not ({"date", "time"} & parse.entities.keys())
+    # (an offer that is not shown any more, "offered" empty, compares as absent)
+    if st.state == State.CHOOSING_SLOT and wish.offered == (tuple(st.context.offered) or None):
+        picked = parse.choice == wish.option and not ({"date", "time"} & parse.entities.keys())
         if wants or picked:
             return _join_or_ask_name(policy, st, turn)
         if parse.intent == "deny":  # none of the alternatives: ask once whether to wait
-            st.context.pop("offered", None)
-            day = dt.date.fromisoformat(str(wish["date"]))
+            st.context.offered = []
+            day = dt.date.fromisoformat(wish.date)
             text_ = (
                 turn.t("waitlist_other_day")
                 + " "
                 + turn.t("waitlist_option_yes", who=policy._who(st), date=fmt_date(day))
             )
-            policy._ask(st, turn, text_, state="collecting", expect="date")
-            st.context["yes_means"] = {"waitlist": True}
+            policy._ask(st, turn, text_, state=State.COLLECTING, expect="date")
+            st.context.yes_means = YesMeans(waitlist=True)
             return True
         return False
-    yes_means = st.context.get("yes_means") or {}
-    if st.state == "collecting" and yes_means.get("waitlist") and (parse.intent == "confirm" or wants):
-        st.context.pop("yes_means", None)
+    yes_means = st.context.yes_means or YesMeans()
+    if st.state == State.COLLECTING and yes_means.waitlist and (parse.intent == "confirm" or wants):
+        st.context.yes_means = None
         return _join_or_ask_name(policy, st, turn)
     return False
 
@@ -149,10 +134,10 @@ def _join_or_ask_name(policy: Policy, st: SessionState, turn: Turn) -> bool:
 def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
     assert turn.waitlist is not None
     c = turn.catalog
-    wish = st.context.get("waitlist_wish") or {}
-    day = dt.date.fromisoformat(str(wish.get("date") or st.date))
-    period = str(wish.get("period", ""))
-    doctor = c.doctor(st.doctor) if st.doctor and not st.context.get("doctor_auto") else None
+    wish = st.context.waitlist_wish or WaitlistWish(date="")
+    day = dt.date.fromisoformat(wish.date or st.date)
+    period = wish.period
+    doctor = c.doctor(st.doctor) if st.doctor and not st.context.doctor_auto else None
     specialty = st.specialty or (doctor.specialties[0] if doctor else "")
     who = policy._who(st)
     receipt = turn.waitlist.join(
@@ -189,7 +174,7 @@ def _finish(policy: Policy, st: SessionState) -> None:
     policy._reset(st)
     st.patient_name = name
     if insurance:
-        st.context["last_insurance"] = insurance
+        st.context.last_insurance = insurance
 
 
 class _RecordingBookings:
@@ -219,7 +204,7 @@ class _RecordingBookings:
 def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
     """1/sim books the held slot (the draft is already filled in); 2/não passes it on."""
     assert turn.waitlist is not None
-    entry_id = int(st.context.get("waitlist_entry_id", 0))
+    entry_id = st.context.waitlist_entry_id
     bare = _BARE_NUMBER.fullmatch(text)
     number = int(bare.group(1)) if bare else None
     said = normalize(text)
