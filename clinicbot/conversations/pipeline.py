@@ -20,7 +20,8 @@ from clinicbot.core.clock import SystemClock
 from clinicbot.core.prepared import PreparedQuery
 from clinicbot.core.text import storable_text
 from clinicbot.engine.dialogue import entry as dialogue
-from clinicbot.engine.dialogue.policy import Policy, Turn
+from clinicbot.engine.dialogue.router import Policy
+from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock

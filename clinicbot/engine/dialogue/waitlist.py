@@ -1,37 +1,31 @@
-"""The waiting list in the dialogue.
+"""The waiting list in the dialogue: joining it and answering an offered slot.
 
-* Joining: when the wished day (and period) of a doctor or specialty has no free slot
-  left, the alternatives come with one more choice — "lista de espera" — and a refusal
-  of the alternatives asks once more whether the patient wants to wait. A yes stores the
-  wish through the :class:`~clinicbot.engine.ports.Waitlist` port.
+* Joining: when the wished day (and period) is simply booked up, the alternatives come
+  with one more choice — "lista de espera" (added in :func:`.offers.offer_waitlist`) — and
+  a refusal of the alternatives asks once more whether the patient wants to wait. A yes
+  stores the wish through the :class:`~clinicbot.engine.ports.Waitlist` port; state
+  ``waitlist_name`` asks for the patient's name when joining needs it.
 * Answering an offer: the clinic offers a freed slot from outside a conversation turn
-  (the session is put in ``waitlist_offer`` with the slot as the booking draft). "1"/"sim"
-  books it through the normal booking path — the database stays the judge — and
-  "2"/"não" passes it to the next patient.
-
-State ``waitlist_name`` asks for the patient's name when joining needs it.
+  (:func:`.entry.offer_waitlist_slot` makes the slot the booking draft). "1"/"sim" books
+  it through the normal booking path (:func:`.confirmation.book`) — the database stays
+  the judge — and "2"/"não" passes it to the next patient.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
 
 from ..nlu.normalize import normalize
 from ..ports import BookingRequest, Bookings, WaitlistRequest
-from ..replies.format import fmt_date, fmt_date_short
-from ..slots import beyond_horizon, free_starts, in_period, schedule_starts
+from ..replies.format import fmt_date
 from ..state import SessionState, State, WaitlistWish, YesMeans
-from ..types import AppointmentInfo, Choice, DoctorInfo, ParseResult, Reply
-
-if TYPE_CHECKING:
-    from .policy import Policy, Turn
+from ..types import AppointmentInfo, ParseResult
+from . import confirmation
+from .turn import Turn, ask, finish, whom
 
 OFFER_STATE = State.WAITLIST_OFFER
 NAME_STATE = State.WAITLIST_NAME
-STATES = frozenset({OFFER_STATE, NAME_STATE})
 PERIOD_PT = {"morning": " de manhã", "afternoon": " à tarde", "evening": " à noite"}
 
 # "quero entrar na lista de espera", "me coloca na lista", "pode me por na lista".
@@ -42,56 +36,19 @@ _YES = re.compile(r"^(?:sim|s|quero|aceito|pode|claro|ok|okay|beleza|bora|confir
 _NO = re.compile(r"\b(?:nao|n|nem|dispenso)\b")
 
 
-def offer_to_join(
-    policy: Policy, st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date
-) -> None:
-    """Add the waiting list to the alternatives just offered, when the wished day is full.
-
-    Only a day the doctors work and that is simply booked up qualifies: a holiday, the
-    past, an off day or a day beyond the booking horizon can never free up.
-    """
-    if turn.waitlist is None or not turn.replies or not _day_full(turn, candidates, day, st.period):
-        return
-    who, date = policy._who(st), fmt_date(day)
-    wish = WaitlistWish(date=day.isoformat(), period=st.period)
-    last = turn.replies[-1]
-    choices = last.choices
-    if st.state == State.CHOOSING_SLOT:
-        offered = tuple(st.context.offered)
-        number = len(offered) + 1
-        wish = dataclasses.replace(wish, offered=offered, option=number)
-        extra = turn.t("waitlist_option", who=who, date=date, number=number)
-        choices += (Choice.short(number, "Lista de espera", f"Aguardar vaga em {fmt_date_short(day)}"),)
-    else:  # no alternative at all: a plain yes joins
-        extra = turn.t("waitlist_option_yes", who=who, date=date)
-        st.context.yes_means = YesMeans(waitlist=True)
-    st.context.waitlist_wish = wish
-    turn.replies[-1] = Reply(f"{last.text}\n{extra}", choices)
-    st.context.prompt = f"{st.context.prompt}\n{extra}".strip()
-
-
-def _day_full(turn: Turn, candidates: list[DoctorInfo], day: dt.date, period: str) -> bool:
-    c, now = turn.catalog, turn.local_now
-    if not candidates or day in c.holidays or day < now.date() or beyond_horizon(c, day, now):
-        return False
-    if not any(in_period(t, period) for d in candidates for t in schedule_starts(d, day)):
-        return False
-    return not any(in_period(t, period) for d in candidates for t in free_starts(c, d, day, turn.taken, now))
-
-
-def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+def handle(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
     """Handle the message if it belongs to the waiting list; False lets the normal dispatch run."""
     if turn.waitlist is None:
         return False
     if st.state == OFFER_STATE:
-        return _answer_offer(policy, st, parse, text, turn)
+        return _answer_offer(st, parse, text, turn)
     if st.state == NAME_STATE:
         if "patient_name" in parse.entities:
             st.patient_name = parse.entities["patient_name"]
-            _join(policy, st, turn)
+            _join(st, turn)
             return True
         if parse.intent == "deny":
-            policy._reset(st)
+            st.reset()
             turn.say(turn.t("booking_cancelled_by_patient"))
             return True
         return False
@@ -103,35 +60,35 @@ def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn
     if st.state == State.CHOOSING_SLOT and wish.offered == (tuple(st.context.offered) or None):
         picked = parse.choice == wish.option and not ({"date", "time"} & parse.entities.keys())
         if wants or picked:
-            return _join_or_ask_name(policy, st, turn)
+            return _join_or_ask_name(st, turn)
         if parse.intent == "deny":  # none of the alternatives: ask once whether to wait
             st.context.offered = []
             day = dt.date.fromisoformat(wish.date)
             text_ = (
                 turn.t("waitlist_other_day")
                 + " "
-                + turn.t("waitlist_option_yes", who=policy._who(st), date=fmt_date(day))
+                + turn.t("waitlist_option_yes", who=whom(st), date=fmt_date(day))
             )
-            policy._ask(st, turn, text_, state=State.COLLECTING, expect="date")
+            ask(st, turn, text_, state=State.COLLECTING, expect="date")
             st.context.yes_means = YesMeans(waitlist=True)
             return True
         return False
     yes_means = st.context.yes_means or YesMeans()
     if st.state == State.COLLECTING and yes_means.waitlist and (parse.intent == "confirm" or wants):
         st.context.yes_means = None
-        return _join_or_ask_name(policy, st, turn)
+        return _join_or_ask_name(st, turn)
     return False
 
 
-def _join_or_ask_name(policy: Policy, st: SessionState, turn: Turn) -> bool:
+def _join_or_ask_name(st: SessionState, turn: Turn) -> bool:
     if not st.patient_name:
-        policy._ask(st, turn, turn.t("waitlist_ask_name"), state=NAME_STATE, expect="name")
+        ask(st, turn, turn.t("waitlist_ask_name"), state=NAME_STATE, expect="name")
         return True
-    _join(policy, st, turn)
+    _join(st, turn)
     return True
 
 
-def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
+def _join(st: SessionState, turn: Turn) -> None:
     assert turn.waitlist is not None
     c = turn.catalog
     wish = st.context.waitlist_wish or WaitlistWish(date="")
@@ -139,7 +96,7 @@ def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
     period = wish.period
     doctor = c.doctor(st.doctor) if st.doctor and not st.context.doctor_auto else None
     specialty = st.specialty or (doctor.specialties[0] if doctor else "")
-    who = policy._who(st)
+    who = whom(st)
     receipt = turn.waitlist.join(
         WaitlistRequest(
             phone=st.phone,
@@ -166,15 +123,7 @@ def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
         )
     )
     turn.events.append("waitlist_joined")
-    _finish(policy, st)
-
-
-def _finish(policy: Policy, st: SessionState) -> None:
-    name, insurance = st.patient_name, st.insurance
-    policy._reset(st)
-    st.patient_name = name
-    if insurance:
-        st.context.last_insurance = insurance
+    finish(st)
 
 
 class _RecordingBookings:
@@ -201,7 +150,7 @@ class _RecordingBookings:
         return self.inner.active_for(phone)
 
 
-def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+def _answer_offer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
     """1/sim books the held slot (the draft is already filled in); 2/não passes it on."""
     assert turn.waitlist is not None
     entry_id = st.context.waitlist_entry_id
@@ -214,7 +163,7 @@ def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: st
         recorder = _RecordingBookings(turn.bookings)
         turn.bookings = recorder
         try:
-            policy._book(st, turn)  # a lost slot says so and offers the nearest free times
+            confirmation.book(st, turn)  # a lost slot says so and offers the nearest free times
         finally:
             turn.bookings = recorder.inner
         if recorder.booked is not None:
@@ -227,6 +176,6 @@ def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: st
         turn.waitlist.decline(entry_id)
         turn.say(turn.t("waitlist_declined"))
         turn.events.append("waitlist_declined")
-        _finish(policy, st)
+        finish(st)
         return True
     return False
