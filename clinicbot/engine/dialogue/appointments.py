@@ -15,12 +15,16 @@ from ..types import AppointmentInfo, Choice, ParseResult
 from . import booking, offers
 from .turn import Turn, ask, resume
 
-STATUS_PT = {"pending": "agendada", "confirmed": "confirmada"}
+# Appointment statuses the patient is shown, by template ("agendada", "confirmada").
+STATUS_TEMPLATES = {"pending": "status_pending", "confirmed": "status_confirmed"}
 
 
 def describe(appt: AppointmentInfo, turn: Turn) -> str:
+    """ "quarta-feira, 04/03 às 10:00 com Dra. Ana Souza"."""
     local = appt.start.astimezone(zoneinfo.ZoneInfo(turn.catalog.clinic.timezone))
-    return f"{fmt_date(local.date())} às {fmt_time(local.time())} com {appt.doctor}"
+    return turn.t(
+        "appointment_label", date=fmt_date(local.date()), time=fmt_time(local.time()), doctor=appt.doctor
+    )
 
 
 def _short_when(appt: AppointmentInfo, turn: Turn) -> str:
@@ -44,7 +48,7 @@ def check(st: SessionState, turn: Turn) -> None:
                 time=fmt_time(local.time()),
                 doctor=a.doctor,
                 specialty=a.specialty,
-                status=STATUS_PT.get(a.status, a.status),
+                status=turn.t(STATUS_TEMPLATES[a.status]) if a.status in STATUS_TEMPLATES else a.status,
                 code=a.code,
             )
         )
@@ -146,7 +150,7 @@ def confirm_cancel(st: SessionState, parse: ParseResult, turn: Turn) -> None:
         turn.say(turn.t("cancel_kept"))
         st.reset()
     else:
-        turn.say("Responda *sim* para cancelar ou *não* para manter a consulta.")
+        turn.say(turn.t("confirm_cancel_again"))
 
 
 def answer_reminder(st: SessionState, parse: ParseResult, turn: Turn) -> bool:

@@ -152,8 +152,10 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
         yes = YesMeans()
         if others:
             names = join_names(d.name for d in others)
-            with_whom = (
-                ("com ela" if others[0].is_female else "com ele") if len(others) == 1 else "com um deles"
+            with_whom = turn.t(
+                ("with_her" if others[0].is_female else "with_him")
+                if len(others) == 1
+                else "with_one_of_them"
             )
             text += turn.t(
                 "insurance_other_doctors",
@@ -177,7 +179,7 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
         ask(
             st,
             turn,
-            f"No momento não temos médicos de {st.specialty}. " + turn.t("ask_specialty"),
+            turn.t("specialty_no_doctors", specialty=st.specialty) + " " + turn.t("ask_specialty"),
             state=State.COLLECTING,
             expect="specialty",
         )
@@ -188,9 +190,9 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
     price = (
         fmt_money(prices[0])
         if len(prices) == 1
-        else f"de {fmt_money(prices[0])} a {fmt_money(prices[-1])}"
+        else turn.t("price_range", low=fmt_money(prices[0]), high=fmt_money(prices[-1]))
         if prices
-        else "sob consulta"
+        else turn.t("price_on_request")
     )
     st.context.yes_means = YesMeans(insurance=private)
     ask(
@@ -252,7 +254,7 @@ def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, tur
         ask(
             st,
             turn,
-            "Tudo bem. Qual outro dia ou horário seria melhor para você?",
+            turn.t("ask_other_day"),
             state=State.COLLECTING,
             expect="date",
         )
@@ -306,12 +308,15 @@ def summary(st: SessionState, turn: Turn) -> None:
             name=st.patient_name,
             specialty=st.specialty,
             doctor=st.doctor,
-            insurance=insurance_label(st.insurance),
+            insurance=insurance_label(st.insurance, turn),
             date=fmt_date(day),
             time=st.time,
         )
     ask(st, turn, text, state=State.CONFIRMING, expect="confirm")
 
 
-def insurance_label(insurance: str) -> str:
-    return "Particular" if normalize(insurance) == "particular" else f"Convênio {insurance}"
+def insurance_label(insurance: str, turn: Turn) -> str:
+    """ "Particular" or "Convênio Unimed", as the summary and the booking receipt show it."""
+    if normalize(insurance) == "particular":
+        return turn.t("insurance_label_private")
+    return turn.t("insurance_label_plan", insurance=insurance)

@@ -11,6 +11,7 @@ from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
 from ..ports import BookingError, BookingRequest
 from ..replies.format import fmt_date
+from ..replies.templates import render
 from ..slots import schedule_starts
 from ..state import Mode, SessionState, State
 from ..types import AppointmentInfo, Catalog, ParseResult
@@ -92,10 +93,10 @@ def _booked_text(st: SessionState, appt: AppointmentInfo, turn: Turn) -> str:
         doctor=st.doctor,
         date=fmt_date(day),
         time=st.time,
-        insurance=booking.insurance_label(st.insurance),
+        insurance=booking.insurance_label(st.insurance, turn),
         code=appt.code,
         address=c.clinic.address,
-        card="" if private else " e a carteirinha do convênio",
+        card="" if private else turn.t("booked_card_note"),
         link=handoff_link(c, appt),
     ).strip()
 
@@ -109,7 +110,14 @@ def handoff_link(catalog: Catalog, appt: AppointmentInfo) -> str:
     c = catalog.clinic
     tz = zoneinfo.ZoneInfo(c.timezone)
     local = appt.start.astimezone(tz)
-    summary = f"Consulta {appt.code}: {appt.patient_name}, {appt.doctor}, {local:%d/%m/%Y %H:%M}"
+    summary = render(
+        "handoff_link_summary",
+        catalog.templates,
+        code=appt.code,
+        name=appt.patient_name,
+        doctor=appt.doctor,
+        when=f"{local:%d/%m/%Y %H:%M}",
+    )
     if c.handoff_url:
         sep = "&" if "?" in c.handoff_url else "?"
         query = urlencode(
@@ -120,8 +128,8 @@ def handoff_link(catalog: Catalog, appt: AppointmentInfo) -> str:
                 "data": f"{local:%Y-%m-%d %H:%M}",
             }
         )
-        return f"Precisa falar com a recepção? {c.handoff_url}{sep}{query}"
+        return render("handoff_link", catalog.templates, url=f"{c.handoff_url}{sep}{query}")
     digits = re.sub(r"\D", "", c.whatsapp)
     if digits:
-        return f"Precisa falar com a recepção? https://wa.me/{digits}?text={quote(summary)}"
+        return render("handoff_link", catalog.templates, url=f"https://wa.me/{digits}?text={quote(summary)}")
     return ""

@@ -22,7 +22,7 @@ MAX_OFFERED_TIMES = 8
 
 def offer(st: SessionState, turn: Turn, slots: list[Slot], text_key: str, **values: Any) -> None:
     day_named = text_key == "offer_times"  # that text already says which day
-    labels = [_slot_label(s, st, slots, day_named) for s in slots]
+    labels = [_slot_label(s, st, slots, day_named, turn) for s in slots]
     st.context.offered = [s.key for s in slots]
     text = turn.t(text_key, options=numbered(labels), **values)
     ask(
@@ -44,10 +44,14 @@ def _slot_title(slot: Slot, day_named: bool, slots: list[Slot]) -> str:
     return f"{fmt_date_short(slot.date)} {fmt_time(slot.time)}"
 
 
-def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool) -> str:
+def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool, turn: Turn) -> str:
     same_day = day_named and len({s.date for s in slots}) == 1
     same_doctor = len({s.doctor for s in slots}) == 1
-    label = fmt_time(slot.time) if same_day else f"{fmt_date_short(slot.date)} às {fmt_time(slot.time)}"
+    label = (
+        fmt_time(slot.time)
+        if same_day
+        else turn.t("slot_label", date=fmt_date_short(slot.date), time=fmt_time(slot.time))
+    )
     if not same_doctor or (not st.doctor or st.context.doctor_auto):
         label += f" — {slot.doctor}"
     return label
@@ -89,7 +93,7 @@ def offer_day(st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: d
     if len(options) > MAX_OFFERED_TIMES:  # spread the offer over the day
         step = len(options) / MAX_OFFERED_TIMES
         options = [options[int(i * step)] for i in range(MAX_OFFERED_TIMES)]
-    who = whom(st)
+    who = whom(st, turn)
     if options:
         offer(st, turn, options, "offer_times", who=who, date=fmt_date(day))
         return
@@ -147,9 +151,11 @@ def _why_unavailable(
             "reason_off_day", doctor=candidates[0].name, weekday_plural=WEEKDAYS_PLURAL[day.weekday()]
         )
     if not any(schedule_starts(d, day) for d in candidates):
-        return f"Não há atendimento de {st.specialty} {WEEKDAYS_PLURAL[day.weekday()]}."
+        return turn.t(
+            "reason_no_specialty_day", specialty=st.specialty, weekday_plural=WEEKDAYS_PLURAL[day.weekday()]
+        )
     if wanted is None:
-        return turn.t("reason_day_full", who=whom(st), date=fmt_date(day))
+        return turn.t("reason_day_full", who=whom(st, turn), date=fmt_date(day))
     if len(candidates) == 1 and wanted not in schedule_starts(candidates[0], day):
         return turn.t("reason_no_slot", doctor=candidates[0].name, time=fmt_time(wanted))
     return turn.t("reason_taken")
@@ -163,7 +169,7 @@ def offer_waitlist(st: SessionState, turn: Turn, candidates: list[DoctorInfo], d
     """
     if turn.waitlist is None or not turn.replies or not _day_full(turn, candidates, day, st.period):
         return
-    who, date = whom(st), fmt_date(day)
+    who, date = whom(st, turn), fmt_date(day)
     wish = WaitlistWish(date=day.isoformat(), period=st.period)
     last = turn.replies[-1]
     choices = last.choices
@@ -172,7 +178,9 @@ def offer_waitlist(st: SessionState, turn: Turn, candidates: list[DoctorInfo], d
         number = len(offered) + 1
         wish = dataclasses.replace(wish, offered=offered, option=number)
         extra = turn.t("waitlist_option", who=who, date=date, number=number)
-        choices += (Choice.short(number, "Lista de espera", f"Aguardar vaga em {fmt_date_short(day)}"),)
+        title = turn.t("waitlist_choice_title")
+        description = turn.t("waitlist_choice_description", date=fmt_date_short(day))
+        choices += (Choice.short(number, title, description),)
     else:  # no alternative at all: a plain yes joins
         extra = turn.t("waitlist_option_yes", who=who, date=date)
         st.context.yes_means = YesMeans(waitlist=True)

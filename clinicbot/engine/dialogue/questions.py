@@ -35,9 +35,9 @@ def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
     elif intent == "goodbye":
         turn.say(turn.t("goodbye", clinic=clinic))
     elif intent == "confirm" and st.state == State.IDLE:
-        turn.say("👍 Posso ajudar em mais alguma coisa?")
+        turn.say(turn.t("anything_else"))
     elif intent == "deny" and st.state == State.IDLE:
-        turn.say("Tudo bem! Se precisar, é só chamar.")
+        turn.say(turn.t("no_problem"))
     else:
         faq = answers.best_faq(turn.catalog, text)
         turn.say(faq.answer if faq else turn.t("out_of_scope"))

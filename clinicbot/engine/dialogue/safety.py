@@ -24,7 +24,7 @@ def hand_off(st: SessionState, turn: Turn, lead: str = "handoff") -> None:
         text += " " + turn.t(
             "handoff_closed",
             hours=answers.opening_hours_text(turn.catalog),
-            when=fmt_opening(opening, now) if opening else "o próximo dia útil",
+            when=fmt_opening(opening, now) if opening else turn.t("next_business_day"),
         )
     turn.say(text)
     st.previous_state, st.state = st.state, State.HANDOFF

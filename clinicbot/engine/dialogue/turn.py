@@ -99,11 +99,11 @@ def resume(st: SessionState, turn: Turn) -> None:
         turn.say(turn.t("resume", prompt=prompt))
 
 
-def whom(st: SessionState) -> str:
+def whom(st: SessionState, turn: Turn) -> str:
     """ "com Dra. Ana " or "de Cardiologia " (or nothing): whom the booking is with."""
     if st.doctor and not st.context.doctor_auto:
-        return f"com {st.doctor} "
-    return f"de {st.specialty} " if st.specialty else ""
+        return turn.t("whom_doctor", doctor=st.doctor)
+    return turn.t("whom_specialty", specialty=st.specialty) if st.specialty else ""
 
 
 def finish(st: SessionState) -> None:

@@ -26,7 +26,12 @@ from .turn import Turn, ask, finish, whom
 
 OFFER_STATE = State.WAITLIST_OFFER
 NAME_STATE = State.WAITLIST_NAME
-PERIOD_PT = {"morning": " de manhã", "afternoon": " à tarde", "evening": " à noite"}
+# The wished period as the patient is told it (" de manhã"…), by template.
+PERIOD_TEMPLATES = {
+    "morning": "waitlist_period_morning",
+    "afternoon": "waitlist_period_afternoon",
+    "evening": "waitlist_period_evening",
+}
 
 # "quero entrar na lista de espera", "me coloca na lista", "pode me por na lista".
 _WANTS_LIST = re.compile(r"\blista de espera\b|\b(?:entrar|coloc\w*|bot\w*|por|poe)\b.*\blista\b")
@@ -67,7 +72,7 @@ def handle(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
             text_ = (
                 turn.t("waitlist_other_day")
                 + " "
-                + turn.t("waitlist_option_yes", who=whom(st), date=fmt_date(day))
+                + turn.t("waitlist_option_yes", who=whom(st, turn), date=fmt_date(day))
             )
             ask(st, turn, text_, state=State.COLLECTING, expect="date")
             st.context.yes_means = YesMeans(waitlist=True)
@@ -96,7 +101,7 @@ def _join(st: SessionState, turn: Turn) -> None:
     period = wish.period
     doctor = c.doctor(st.doctor) if st.doctor and not st.context.doctor_auto else None
     specialty = st.specialty or (doctor.specialties[0] if doctor else "")
-    who = whom(st)
+    who = whom(st, turn)
     receipt = turn.waitlist.join(
         WaitlistRequest(
             phone=st.phone,
@@ -118,7 +123,7 @@ def _join(st: SessionState, turn: Turn) -> None:
             name=st.patient_name,
             who=who,
             date=fmt_date(day),
-            period=PERIOD_PT.get(period, ""),
+            period=turn.t(PERIOD_TEMPLATES[period]) if period in PERIOD_TEMPLATES else "",
             minutes=receipt.hold_minutes,
         )
     )
