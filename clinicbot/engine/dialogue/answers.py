@@ -10,8 +10,8 @@ import re
 
 from rapidfuzz import fuzz
 
+from ..nlu.name_words import NOT_NAME_WORDS
 from ..nlu.normalize import normalize
-from ..nlu.vocabulary import NOT_NAME_WORDS
 from ..replies.format import WEEKDAYS, fmt_date, fmt_money, fmt_opening_hours, fmt_ranges, join_names
 from ..replies.templates import render
 from ..state import SessionState

@@ -111,3 +111,13 @@ def test_every_dialogue_module_imports_alone_in_a_fresh_interpreter():
 def test_the_module_list_is_real():
     assert importlib.import_module(f"{PACKAGE}.dialogue.router")
     assert f"{PACKAGE}.dialogue.router" in _modules()
+
+
+MAX_LINES = 400
+
+
+def test_no_engine_module_is_longer_than_the_house_limit():
+    long = {
+        name: n for name, path in _modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
