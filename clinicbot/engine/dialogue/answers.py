@@ -64,6 +64,7 @@ def best_faq(catalog: Catalog, text: str, *, threshold: float = 62.0) -> FaqItem
 
 
 def answer_doctors(catalog: Catalog, parse: ParseResult) -> str:
+    """Who works here: one doctor (specialties, days, insurances), a specialty's doctors, or all."""
     e = parse.entities
     if "doctor" in e and (doc := catalog.doctor(e["doctor"])):
         days = ", ".join(WEEKDAYS[wd].replace("-feira", "") for wd in sorted(doc.schedule))
@@ -91,6 +92,7 @@ def _doctor_line(d: DoctorInfo) -> str:
 
 
 def answer_specialties(catalog: Catalog, parse: ParseResult, text: str) -> str:
+    """Whether the clinic has a specialty (and who sees it), or the list of specialties."""
     names = join_names(s.name for s in catalog.specialties)
     if "specialty" in parse.entities:
         spec = parse.entities["specialty"]
@@ -104,6 +106,7 @@ def answer_specialties(catalog: Catalog, parse: ParseResult, text: str) -> str:
 
 
 def answer_insurance(catalog: Catalog, parse: ParseResult, state: SessionState, text: str) -> str:
+    """Whether an insurance is accepted (by a doctor, in a specialty, at all), or the accepted ones."""
     e = parse.entities
     accepted = [i.name for i in catalog.insurances]
     plans = join_names(i for i in accepted if normalize(i) != "particular")
@@ -158,6 +161,7 @@ def _unknown_insurance(text: str) -> str:
 
 
 def answer_exams(catalog: Catalog, parse: ParseResult, text: str) -> str:
+    """Whether an exam is done here, its preparation and price, or the list of exams."""
     exam = catalog.exam(parse.entities.get("exam"))
     t = normalize(text)
     if exam:
@@ -176,6 +180,7 @@ def answer_exams(catalog: Catalog, parse: ParseResult, text: str) -> str:
 
 
 def answer_price(catalog: Catalog, parse: ParseResult, state: SessionState) -> str:
+    """Private-consultation prices (a doctor, a specialty, all) and exam prices."""
     e = parse.entities
     exam = catalog.exam(e.get("exam"))
     if exam:
@@ -217,6 +222,7 @@ def answer_price(catalog: Catalog, parse: ParseResult, state: SessionState) -> s
 
 
 def answer_hours(catalog: Catalog, parse: ParseResult) -> str:
+    """Opening hours, on a given day (holidays included) or in general."""
     hours = opening_hours_text(catalog)
     date = parse.entities.get("date")
     if date:
@@ -235,6 +241,7 @@ def answer_hours(catalog: Catalog, parse: ParseResult) -> str:
 
 
 def answer_location(catalog: Catalog, text: str) -> str:
+    """The address, parking and how to get there (from the clinic data and its FAQ)."""
     c = catalog.clinic
     t = normalize(text)
     if _PARKING.search(t):

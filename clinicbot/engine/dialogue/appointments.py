@@ -33,6 +33,7 @@ def _short_when(appt: AppointmentInfo, turn: Turn) -> str:
 
 
 def check(st: SessionState, turn: Turn) -> None:
+    """List the patient's active appointments."""
     appts = turn.bookings.active_for(st.phone)
     if not appts:
         turn.say(turn.t("no_appointments"))
@@ -75,6 +76,7 @@ def _select(appts: list[AppointmentInfo], parse: ParseResult, turn: Turn) -> lis
 
 
 def start_cancel(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
+    """ "quero cancelar": confirm the one booking, or ask which (or cancel all of them on "todas")."""
     appts = turn.bookings.active_for(st.phone)
     if not appts:
         if st.state in FLOW_STATES:
@@ -120,6 +122,7 @@ def _choose_or_confirm(st: SessionState, chosen: list[AppointmentInfo], action: 
 
 
 def pick_appointment(st: SessionState, parse: ParseResult, turn: Turn) -> None:
+    """The answer to "qual consulta?": cancel or move the chosen one; "não" keeps them."""
     ids = st.context.appointment_options
     appts = [a for a in turn.bookings.active_for(st.phone) if a.id in ids]
     chosen: list[AppointmentInfo] = []
@@ -140,6 +143,7 @@ def pick_appointment(st: SessionState, parse: ParseResult, turn: Turn) -> None:
 
 
 def confirm_cancel(st: SessionState, parse: ParseResult, turn: Turn) -> None:
+    """The answer to "quer cancelar…? (sim/não)"."""
     if parse.intent == "confirm":
         for appointment_id in st.context.cancel_ids:
             turn.bookings.cancel(appointment_id)
@@ -186,6 +190,7 @@ def answer_reminder(st: SessionState, parse: ParseResult, turn: Turn) -> bool:
 
 
 def start_reschedule(st: SessionState, parse: ParseResult, turn: Turn) -> None:
+    """ "quero remarcar": move the booking named (or ask which); with none, correct or start a booking."""
     appts = turn.bookings.active_for(st.phone)
     if not appts:
         if st.state in FLOW_STATES or {"specialty", "doctor"} & parse.entities.keys():
@@ -206,6 +211,7 @@ def start_reschedule(st: SessionState, parse: ParseResult, turn: Turn) -> None:
 
 
 def begin_move(st: SessionState, appt: AppointmentInfo, turn: Turn, parse: ParseResult | None = None) -> None:
+    """Move ``appt``: its data become the draft and the nearest free times of its doctor are offered."""
     tz = zoneinfo.ZoneInfo(turn.catalog.clinic.timezone)
     old_local = appt.start.astimezone(tz)
     st.reset()

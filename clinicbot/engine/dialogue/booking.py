@@ -21,6 +21,7 @@ from .turn import SOCIAL_INTENTS, Turn, ask, has_booking_data, resume
 
 
 def start_booking(st: SessionState, turn: Turn) -> None:
+    """Start a new booking draft (the dialogue starts over first)."""
     st.reset()
     st.context.mode = Mode.BOOK
     st.state = State.COLLECTING
@@ -127,6 +128,7 @@ def advance(st: SessionState, turn: Turn, matches: Matches | None = None) -> Non
 
 
 def candidate_doctors(st: SessionState, turn: Turn) -> list[DoctorInfo]:
+    """Doctors the booking may be with: the one the patient chose, or the specialty's for the insurance."""
     c = turn.catalog
     if st.doctor and not st.context.doctor_auto:
         doctor = c.doctor(st.doctor)
@@ -206,6 +208,7 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
 
 
 def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+    """The answer to the numbered times: a number, a time shown, new booking data or a refusal."""
     offered = [Slot.from_key(k) for k in st.context.offered]
     e = parse.entities
     picked: Slot | None = None
@@ -267,6 +270,7 @@ def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, tur
 
 
 def on_choosing_doctor(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+    """The answer to "com qual deles?" (two doctors share a name)."""
     options = st.context.doctor_options
     if parse.choice and 1 <= parse.choice <= len(options) and "doctor" not in parse.entities:
         parse = ParseResult(
@@ -293,6 +297,7 @@ def on_choosing_doctor(st: SessionState, parse: ParseResult, matches: Matches, t
 
 
 def summary(st: SessionState, turn: Turn) -> None:
+    """Show the booking (or the move) for confirmation."""
     day = dt.date.fromisoformat(st.date)
     if st.context.mode == Mode.RESCHEDULE:
         text = turn.t(

@@ -20,6 +20,7 @@ from .turn import SOCIAL_INTENTS, Turn, ask, finish, has_booking_data, resume
 
 
 def on_confirming(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+    """The answer to the summary: yes books, no asks what to correct, new data correct it."""
     if has_booking_data(parse, matches):
         booking.merge(st, parse, matches, turn)
         booking.advance(st, turn, matches)

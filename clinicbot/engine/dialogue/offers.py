@@ -21,6 +21,7 @@ MAX_OFFERED_TIMES = 8
 
 
 def offer(st: SessionState, turn: Turn, slots: list[Slot], text_key: str, **values: Any) -> None:
+    """Offer ``slots`` numbered in template ``text_key`` and wait for a choice."""
     day_named = text_key == "offer_times"  # that text already says which day
     labels = [_slot_label(s, st, slots, day_named, turn) for s in slots]
     st.context.offered = [s.key for s in slots]
@@ -58,6 +59,7 @@ def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool
 
 
 def offer_first_free(st: SessionState, turn: Turn, candidates: list[DoctorInfo]) -> None:
+    """No day wished yet: offer the first free times (or ask for a day)."""
     wanted = dt.time.fromisoformat(st.time) if st.time else None
     slots = nearest_free(
         turn.catalog,
@@ -77,6 +79,7 @@ def offer_first_free(st: SessionState, turn: Turn, candidates: list[DoctorInfo])
 
 
 def offer_day(st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date) -> None:
+    """Offer the wished day's free times (spread over the day), or the nearest alternatives."""
     c = turn.catalog
     slots = sorted(
         {
@@ -104,6 +107,7 @@ def offer_day(st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: d
 def offer_nearest(
     st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date, wanted: dt.time
 ) -> None:
+    """The wished time is not free: say why and offer the nearest free times."""
     reason = _why_unavailable(st, turn, candidates, day, wanted)
     _offer_alternatives(st, turn, candidates, day, wanted, reason)
 

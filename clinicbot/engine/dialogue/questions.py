@@ -26,6 +26,7 @@ def also_books(parse: ParseResult, text: str) -> bool:
 
 
 def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
+    """Greetings, thanks, goodbyes, yes/no with nothing pending, FAQ or "out of scope"; then resume."""
     intent = parse.intent
     clinic = turn.catalog.clinic.name
     if intent == "greeting":
@@ -46,6 +47,7 @@ def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
 
 
 def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
+    """The answer to a question about the clinic, by intent."""
     c = turn.catalog
     intent = parse.intent
     if intent == "ask_doctors":

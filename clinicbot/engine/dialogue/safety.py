@@ -9,6 +9,7 @@ from .turn import Turn
 
 
 def emergency(st: SessionState, turn: Turn) -> None:
+    """Send the patient to SAMU 192 at once; the booking in progress (if any) is dropped."""
     turn.say(turn.t("emergency"))
     turn.events.append("emergency")
     if not st.handed_off:
@@ -16,6 +17,7 @@ def emergency(st: SessionState, turn: Turn) -> None:
 
 
 def hand_off(st: SessionState, turn: Turn, lead: str = "handoff") -> None:
+    """A person takes over: say so (and when the desk opens, if closed) and go quiet."""
     text = turn.t(lead)
     hours, holidays, now = turn.catalog.clinic.opening_hours, turn.catalog.holidays, turn.local_now
     if not is_open(hours, holidays, now):
