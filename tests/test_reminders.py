@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 from django.db import connection
 
-from clinicbot.conversations.models import ConversationMessage, Direction
+from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
 from clinicbot.ops.models import OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
@@ -52,6 +52,24 @@ def send_due(at: dt.datetime) -> list[int]:
             gateway=gateway_from_settings(__import__("django.conf").conf.settings), session_id=session_id
         )
     return sessions
+
+
+def test_a_reminder_keeps_the_rate_window_and_the_days_funnel_of_the_session(api):
+    """The reminder changes the dialogue only: the worker's rate window and the ops funnel stay."""
+    book()
+    row = ConversationSession.objects.get(phone=PHONE)
+    arrivals = [BOOKED_AT.timestamp()]
+    row.context = {**row.context, "recent_arrivals": arrivals}  # as the worker keeps it
+    row.save(update_fields=["context"])
+    funnel = row.context["_ops_days"]
+    assert funnel  # the booking reached the funnel's last stage
+
+    send_due(APPOINTMENT - dt.timedelta(hours=23))
+
+    row.refresh_from_db()
+    assert row.current_state == "confirming_reminder"
+    assert row.context["recent_arrivals"] == arrivals
+    assert row.context["_ops_days"] == funnel
 
 
 def test_nothing_is_due_before_the_lead_time(api):
@@ -125,4 +143,4 @@ def test_answering_3_starts_rescheduling(api):
     p.clock.at = APPOINTMENT - dt.timedelta(hours=22)
     reply = p.says("3")
     assert "remarcar" in reply.lower()
-    assert p.last.result.state.context.get("mode") == "reschedule"
+    assert p.last.result.state.context.mode == "reschedule"

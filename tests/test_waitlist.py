@@ -73,7 +73,7 @@ def join(phone: str, name: str, at: dt.datetime = NOW) -> Patient:
     p = Patient(phone, at)
     reply = p.says(f"sou {name}, {ASK}")
     assert "lista de espera" in fold(reply)
-    option = len(p.last.result.state.context["offered"]) + 1
+    option = len(p.last.result.state.context.offered) + 1
     assert "lista de espera" in fold(p.says(str(option)))
     return p
 
@@ -207,7 +207,7 @@ def test_a_held_slot_is_not_offered_to_another_patient():
     carla.says(f"sou Carla Mendes Rocha, {ASK}")
     state = carla.last.result.state
     assert state.state == "choosing_slot"  # not the summary of 09:00
-    assert "Dr. Henrique Bastos|2026-05-18|09:00" not in state.context["offered"]
+    assert "Dr. Henrique Bastos|2026-05-18|09:00" not in state.context.offered
 
 
 def test_a_held_slot_cannot_be_booked_from_a_summary_shown_before_the_hold():
@@ -258,7 +258,7 @@ def test_a_slot_outside_the_wished_period_is_not_offered():
     fill_monday()
     p = Patient("5519994400001", NOW)
     p.says("sou Ana Paula Prado, quero cardio com o dr henrique dia 18/05 a tarde pela unimed")
-    option = len(p.last.result.state.context["offered"]) + 1
+    option = len(p.last.result.state.context.offered) + 1
     p.says(str(option))
     assert entry("5519994400001").period == "afternoon"
     cancel_nine(NOW + dt.timedelta(hours=1))  # 09:00 is a morning slot

@@ -19,11 +19,14 @@ from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core.clock import SystemClock
 from clinicbot.core.prepared import PreparedQuery
 from clinicbot.core.text import storable_text
-from clinicbot.engine.dialogue.policy import Policy, Turn
+from clinicbot.engine.dialogue import entry as dialogue
+from clinicbot.engine.dialogue.router import Policy
+from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock
-from clinicbot.engine.types import Catalog, ParseResult, Reply, SessionState, TurnResult
+from clinicbot.engine.state import Bookkeeping
+from clinicbot.engine.types import Catalog, ParseResult, Reply, TurnResult
 from clinicbot.llm.services import replies_phrase
 from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
@@ -92,8 +95,7 @@ def _maybe_expire(stored: StoredSession, now: dt.datetime) -> None:
     limit = dt.timedelta(minutes=settings.SESSION_IDLE_RESET_MINUTES)
     st = stored.state
     if last is not None and now - last > limit and not st.handed_off and st.state != "idle":
-        name = st.patient_name
-        stored.state = type(st)(phone=st.phone, patient_name=name)
+        dialogue.start_over(st)
 
 
 @observe_turn  # /metrics (latency, intent, events) and the day's booking funnel in the session
@@ -110,7 +112,7 @@ def _run_engine(stored: StoredSession, text: str, now: dt.datetime, catalog: Cat
         now=now.astimezone(tz),
         waitlist=DatabaseWaitlist(session_id=stored.id, now=now),
     )
-    before = SessionState.from_dict(stored.state.to_dict())
+    before = stored.state.copy()
     try:
         result = _policy.handle(stored.state, text, turn)
         # Optional LLM wording of question turns (LLM_PROVIDER); a no-op when offline.
@@ -233,7 +235,7 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
         if window > 0 and 0 <= age_ms < window:
             return Deferred((window - age_ms) / 1000)
         _maybe_expire(stored, now)
-        rate = RateWindow.load(stored.state.context, pending, now)
+        rate = RateWindow.load(stored.state.bookkeeping, pending, now)
         limited = rate.check(now)
         bot_rows: list[ConversationMessage] = []
         for group in group_messages(pending, window):
@@ -256,7 +258,7 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
                 )
                 message.processed_at = now
             bot_rows += _bot_rows(session_id, replies, now, DeliveryStatus.PENDING)
-        rate.remember(stored.state.context)
+        rate.remember(stored.state.bookkeeping)
         _claim_messages(pending)
         created = ConversationMessage.objects.bulk_create(bot_rows)
         session_save(stored=stored, now=now)
@@ -267,25 +269,20 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
 class RateWindow:
     """The phone's messages of the last minute, kept in the session state between turns.
 
-    Carried in the state's context (capped at the limit + 1 arrival times) so the check
-    costs no query: the state is loaded and saved by every turn anyway, under the same
-    row lock. The engine may replace its context during a turn, so the window is written
-    back after it (:meth:`remember`).
+    Carried in the session's bookkeeping (capped at the limit + 1 arrival times) so the
+    check costs no query: the state is loaded and saved by every turn anyway, under the
+    same row lock, and no dialogue reset touches it.
     """
 
     arrivals: list[float]
     notice_at: float | None
 
     @classmethod
-    def load(
-        cls, context: dict[str, object], pending: list[ConversationMessage], now: dt.datetime
-    ) -> RateWindow:
+    def load(cls, kept: Bookkeeping, pending: list[ConversationMessage], now: dt.datetime) -> RateWindow:
         cutoff = (now - dt.timedelta(minutes=1)).timestamp()
-        kept = context.get("recent_arrivals")
-        arrivals = [float(t) for t in (kept if isinstance(kept, list) else []) if float(t) >= cutoff]
+        arrivals = [t for t in kept.recent_arrivals if t >= cutoff]
         arrivals += [t for t in (m.timestamp.timestamp() for m in pending) if t >= cutoff]
-        notice = context.get("rate_notice_at")
-        return cls(sorted(arrivals), float(notice) if isinstance(notice, int | float) else None)
+        return cls(sorted(arrivals), kept.rate_notice_at)
 
     def check(self, now: dt.datetime) -> tuple[Reply, ...] | None:
         """None when the phone is within its rate; else the replies for this batch (a notice once a minute)."""
@@ -297,14 +294,14 @@ class RateWindow:
         self.notice_at = now.timestamp()
         return (Reply(RATE_LIMIT_REPLY),)
 
-    def remember(self, context: dict[str, object]) -> None:
+    def remember(self, kept: Bookkeeping) -> None:
         limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
         if limit <= 0:
             return
         # Only whether the limit is exceeded matters: the newest limit + 1 arrivals suffice.
-        context["recent_arrivals"] = self.arrivals[-(limit + 1) :]
+        kept.recent_arrivals = self.arrivals[-(limit + 1) :]
         if self.notice_at is not None:
-            context["rate_notice_at"] = self.notice_at
+            kept.rate_notice_at = self.notice_at
 
 
 # Run for every message: compiled once (see core.prepared).

@@ -1,8 +1,8 @@
 """The LGPD privacy notice, added once to the first reply a phone ever gets.
 
 The wording is the ``privacy_notice`` reply template (editable in admin); its ``{link}``
-becomes " Saiba mais: <PRIVACY_NOTICE_URL>" or nothing. The session's context remembers
-that the notice was given, so it costs no query: a brand-new phone gets it with its
+becomes " Saiba mais: <PRIVACY_NOTICE_URL>" or nothing. The session's bookkeeping
+remembers that the notice was given (no dialogue reset forgets it), so it costs no query: a brand-new phone gets it with its
 first answer, and a conversation that predates the notice gets it once, at its next one.
 """
 
@@ -19,7 +19,6 @@ from django.conf import settings
 from clinicbot.engine.replies.templates import render
 from clinicbot.engine.types import Catalog, Reply, TurnResult
 
-NOTICE_KEY = "privacy_notice_at"
 _F = TypeVar("_F", bound=Callable[..., TurnResult])
 
 
@@ -51,11 +50,11 @@ def with_privacy_notice(run: _F) -> _F:
         stored: Any, text: str, now: dt.datetime, catalog: Catalog, *args: Any, **kwargs: Any
     ) -> TurnResult:
         result = run(stored, text, now, catalog, *args, **kwargs)
-        context = stored.state.context
-        if not result.replies or context.get(NOTICE_KEY):
+        kept = stored.state.bookkeeping
+        if not result.replies or kept.privacy_notice_at:
             return result  # silence (hand-off) gives no notice; it waits for a real answer
         notice = privacy_notice_text(templates=catalog.templates)
-        context[NOTICE_KEY] = now.isoformat()
+        kept.privacy_notice_at = now.isoformat()
         return dataclasses.replace(result, replies=privacy_notice_add(replies=result.replies, notice=notice))
 
     return wrapper  # type: ignore[return-value]

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db import transaction
 
+from clinicbot.engine.dialogue import entry as dialogue
+
 from .store import session_forget_cache, session_load_locked, session_save
 
 
@@ -15,7 +17,6 @@ def session_hand_back(*, session_id: int, now: dt.datetime) -> None:
         stored = session_load_locked(session_id=session_id)
         if stored is None:
             return
-        name = stored.state.patient_name
-        stored.state = type(stored.state)(phone=stored.state.phone, patient_name=name)
+        dialogue.start_over(stored.state)
         session_save(stored=stored, now=now)
     session_forget_cache(phone=stored.state.phone)

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from clinicbot.core.cache import safe_delete, safe_get, safe_set
 from clinicbot.core.prepared import PreparedQuery
-from clinicbot.engine.types import SessionState
+from clinicbot.engine.state import Bookkeeping, Context, SessionState, parse_state
 
 from .models import ConversationSession
 
@@ -40,7 +40,7 @@ def _key(phone: str) -> str:
 def _to_state(row: ConversationSession) -> SessionState:
     return SessionState(
         phone=row.phone,
-        state=row.current_state,
+        state=parse_state(row.current_state),
         previous_state=row.previous_state,
         patient_name=row.patient_name,
         specialty=row.selected_specialty,
@@ -49,15 +49,16 @@ def _to_state(row: ConversationSession) -> SessionState:
         date=row.preferred_date.isoformat() if row.preferred_date else "",
         time=f"{row.preferred_time:%H:%M}" if row.preferred_time else "",
         period=row.preferred_period,
-        context=dict(row.context or {}),
+        context=Context.from_dict(row.context or {}),
         handed_off=row.handed_off,
+        bookkeeping=Bookkeeping.from_dict(row.context or {}),
     )
 
 
 def _columns(state: SessionState) -> dict[str, Any]:
     return {
         "patient_name": state.patient_name[:150],
-        "current_state": state.state,
+        "current_state": str(state.state),
         "previous_state": state.previous_state,
         "selected_specialty": state.specialty,
         "selected_doctor": state.doctor,
@@ -65,7 +66,7 @@ def _columns(state: SessionState) -> dict[str, Any]:
         "preferred_date": dt.date.fromisoformat(state.date) if state.date else None,
         "preferred_time": dt.time.fromisoformat(state.time) if state.time else None,
         "preferred_period": state.period,
-        "context": state.context,
+        "context": state.stored_context(),
         "handed_off": state.handed_off,
     }
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from clinicbot.clinics.snapshot import get_catalog
-from clinicbot.engine.dialogue.policy import handoff_link
+from clinicbot.engine.dialogue.confirmation import handoff_link
 from clinicbot.scheduling.agenda import _info
 from clinicbot.scheduling.models import Appointment
 from clinicbot.testing_support import Patient, load_clinic

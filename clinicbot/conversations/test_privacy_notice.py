@@ -48,3 +48,10 @@ def test_silence_after_a_handoff_gives_no_notice_later():
     p = Patient("5519990006004", NOW)
     assert "LGPD" in p.says("quero falar com uma atendente")
     assert p.says("oi?") == ""
+
+
+def test_the_notice_is_not_repeated_when_a_new_flow_starts_the_dialogue_over():
+    """Starting a booking resets the dialogue; the notice's flag is not part of it."""
+    p = Patient("5519990006005", NOW)
+    assert "LGPD" in p.says("oi")
+    assert "LGPD" not in p.says("quero marcar uma consulta de cardiologia")

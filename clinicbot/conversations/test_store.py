@@ -19,7 +19,7 @@ from clinicbot.conversations.pipeline import InboundText, handle_inbound
 from clinicbot.conversations.store import session_load, session_save
 from clinicbot.core import cache as safe_cache
 from clinicbot.core.clock import FrozenClock
-from clinicbot.engine.types import SessionState
+from clinicbot.engine.state import Context, SessionState, State
 from clinicbot.testing_support import TEST_CLINIC, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
@@ -37,7 +37,7 @@ DEAD_REDIS = {
 def booking_state(phone: str = PHONE) -> SessionState:
     return SessionState(
         phone=phone,
-        state="choosing_slot",
+        state=State.CHOOSING_SLOT,
         previous_state="collecting",
         patient_name="Ana Beatriz Costa",
         specialty="Cardiologia",
@@ -46,7 +46,7 @@ def booking_state(phone: str = PHONE) -> SessionState:
         date="2026-03-04",
         time="10:00",
         period="morning",
-        context={"expect": "time", "offered": ["Dra. Ana Souza|2026-03-04|10:30"], "attempts": 2},
+        context=Context(expect="time", offered=["Dra. Ana Souza|2026-03-04|10:30"], stuck=2),
     )
 
 
@@ -83,11 +83,9 @@ def test_a_saved_session_survives_a_restart(django_capture_on_commit_callbacks):
     loaded = session_load(phone=PHONE, now=NOW + dt.timedelta(minutes=5))
 
     assert loaded.state == state
-    assert loaded.state.context == {
-        "expect": "time",
-        "offered": ["Dra. Ana Souza|2026-03-04|10:30"],
-        "attempts": 2,
-    }
+    assert loaded.state.context == Context(
+        expect="time", offered=["Dra. Ana Souza|2026-03-04|10:30"], stuck=2
+    )
     assert (loaded.state.date, loaded.state.time) == ("2026-03-04", "10:00")
     assert loaded.last_activity == NOW
     row = ConversationSession.objects.get(phone=PHONE)
@@ -114,7 +112,7 @@ def test_session_load_after_a_save_is_served_from_the_cache(
 def test_a_rolled_back_turn_leaves_neither_database_nor_cache_changed(django_capture_on_commit_callbacks):
     save(booking_state(), NOW, django_capture_on_commit_callbacks)
     changed = booking_state()
-    changed.state, changed.time = "confirming", "11:00"
+    changed.state, changed.time = State.CONFIRMING, "11:00"
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -226,3 +224,9 @@ def test_a_session_saved_while_the_cache_was_down_is_not_stale_when_it_comes_bac
     safe_cache.reset_backoff()  # the cache is back, with the entries it had
 
     assert session_load(phone=PHONE, now=NOW + dt.timedelta(minutes=2)).state == after
+
+
+def test_the_engine_states_are_the_states_the_database_lists():
+    from clinicbot.conversations.models import SessionState as StoredStates
+
+    assert {str(s) for s in State} == set(StoredStates.values)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+
+# SessionState lives in state.py with the typed context; re-exported for the callers.
+from .state import SessionState as SessionState
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -125,46 +127,6 @@ class ParseResult:
 
 
 # ----------------------------------------------------------------------------- dialogue
-@dataclass
-class SessionState:
-    """The conversation memory the engine reads and updates (persisted by the store)."""
-
-    phone: str
-    state: str = "idle"
-    previous_state: str = ""
-    patient_name: str = ""
-    specialty: str = ""
-    doctor: str = ""
-    insurance: str = ""
-    date: str = ""  # ISO date
-    time: str = ""  # HH:MM
-    period: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
-    handed_off: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "phone": self.phone,
-            "state": self.state,
-            "previous_state": self.previous_state,
-            "patient_name": self.patient_name,
-            "specialty": self.specialty,
-            "doctor": self.doctor,
-            "insurance": self.insurance,
-            "date": self.date,
-            "time": self.time,
-            "period": self.period,
-            "context": dict(self.context),
-            "handed_off": self.handed_off,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SessionState:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        known["context"] = dict(known.get("context") or {})
-        return cls(**known)
-
-
 @dataclass(frozen=True)
 class AppointmentInfo:
     """An existing booking, as the engine sees it."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from clinicbot.core.cache import safe_get, safe_set
-from clinicbot.engine.dialogue.policy import QUESTION_INTENTS
+from clinicbot.engine.dialogue.turn import QUESTION_INTENTS
 from clinicbot.engine.llm.facts import Fact, catalog_facts
 from clinicbot.engine.llm.guard import Grounding, ReplyRejected, check_reply, grounding_for
 from clinicbot.engine.llm.prompt import ECONOMY, NORMAL, Prompt, Task, build_prompt

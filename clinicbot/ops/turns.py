@@ -1,9 +1,10 @@
 """What every engine turn records for operations: Prometheus metrics and the day's funnel.
 
 The booking funnel (how far each conversation got on a day: collecting → choosing_slot →
-confirming → booked) and hand-offs are kept in the session's own state, under
-``context["_ops_days"]`` = ``{"2026-05-12": {"stage": 3, "handoff": true}, …}`` (clinic-
-timezone days, the last :data:`KEEP_DAYS`). The session row is written on every turn
+confirming → booked) and hand-offs are kept in the session's own state, in its bookkeeping
+(``ops_days``, stored under ``context["_ops_days"]``) = ``{"2026-05-12": {"stage": 3,
+"handoff": true}, …}`` (clinic-timezone days, the last :data:`KEEP_DAYS`); no dialogue
+reset touches it. The session row is written on every turn
 anyway, so this costs no database query (a turn stays at ~6); the daily roll-up reads it
 back and keeps the highest counts it has seen (see :mod:`clinicbot.ops.rollup`).
 """
@@ -18,9 +19,11 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from clinicbot.engine.state import OPS_DAYS_KEY, Bookkeeping
+
 from .metrics import INTENTS, TURN_EVENTS, TURN_LATENCY
 
-OPS_KEY = "_ops_days"
+OPS_KEY = OPS_DAYS_KEY  # where the roll-up finds it in the stored session
 KEEP_DAYS = 8
 # The furthest booking step a conversation reached, in order. choosing_doctor is part of
 # filling in the request, so it counts as collecting.
@@ -40,11 +43,9 @@ def funnel_rank(*, state: str, mode: str, events: tuple[str, ...]) -> int:
     return _STATE_RANK.get(state, 0)
 
 
-def funnel_remember(
-    *, context: dict[str, Any], previous: dict[str, Any], day: dt.date, rank: int, handoff: bool
-) -> None:
-    """Store the day's furthest stage and hand-off flag in ``context`` (the engine may have reset it)."""
-    days: dict[str, dict[str, Any]] = {k: dict(v) for k, v in previous.items() if isinstance(v, dict)}
+def funnel_remember(*, kept: Bookkeeping, day: dt.date, rank: int, handoff: bool) -> None:
+    """Store the day's furthest stage and hand-off flag in the session's bookkeeping."""
+    days: dict[str, dict[str, Any]] = {k: dict(v) for k, v in kept.ops_days.items()}
     today = days.setdefault(day.isoformat(), {})
     if rank > int(today.get("stage", 0)):
         today["stage"] = rank
@@ -52,8 +53,7 @@ def funnel_remember(
         today["handoff"] = True
     if not today:
         del days[day.isoformat()]
-    if days:
-        context[OPS_KEY] = {k: days[k] for k in sorted(days)[-KEEP_DAYS:]}
+    kept.ops_days = {k: days[k] for k in sorted(days)[-KEEP_DAYS:]}
 
 
 def observe_turn(func: _F) -> _F:
@@ -65,7 +65,6 @@ def observe_turn(func: _F) -> _F:
 
     @functools.wraps(func)
     def wrapper(stored: Any, text: str, now: dt.datetime, *args: Any, **kwargs: Any) -> Any:
-        previous = dict(stored.state.context.get(OPS_KEY) or {})
         started = time.perf_counter()
         result = func(stored, text, now, *args, **kwargs)
         TURN_LATENCY.observe(time.perf_counter() - started)
@@ -74,12 +73,9 @@ def observe_turn(func: _F) -> _F:
             TURN_EVENTS.labels(event=event).inc()
         state = stored.state
         funnel_remember(
-            context=state.context,
-            previous=previous,
+            kept=state.bookkeeping,
             day=timezone.localdate(now),
-            rank=funnel_rank(
-                state=state.state, mode=str(state.context.get("mode", "")), events=result.events
-            ),
+            rank=funnel_rank(state=state.state, mode=state.context.mode, events=result.events),
             handoff="handoff" in result.events or "silent_handoff" in result.events,
         )
         return result

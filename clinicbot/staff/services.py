@@ -12,6 +12,7 @@ from clinicbot.conversations.inbox import MAX_CONTENT
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
+from clinicbot.engine.dialogue import entry as dialogue
 
 
 class StaffDeskError(Exception):
@@ -36,10 +37,7 @@ def staff_reply(
         stored = session_load_locked(session_id=session_id)
         if stored is None:
             raise StaffDeskError("Conversa não encontrada.")
-        state = stored.state
-        if not state.handed_off:
-            state.previous_state, state.state, state.handed_off = state.state, "handoff", True
-            state.context = {"handoff_at": now.isoformat()}
+        dialogue.hand_to_staff(stored.state, now=now)
         message = ConversationMessage.objects.create(
             session_id=session_id,
             direction=Direction.STAFF,

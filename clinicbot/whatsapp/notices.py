@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
+from clinicbot.engine.dialogue import entry as dialogue
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
@@ -64,10 +65,7 @@ def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
             params=params,
             payload={"notification": notification.id},
         )
-        state = stored.state
-        if state.context.get("reminder_appointment_id") == appt.id and not state.handed_off:
-            # A "1/2/3" answer to this appointment's reminder no longer makes sense.
-            stored.state = type(state)(phone=state.phone, patient_name=state.patient_name)
+        dialogue.drop_reminder(stored.state, appointment_id=appt.id)
         session_save(stored=stored, now=now)
         transaction.on_commit(lambda: _send(session_id))
     return True

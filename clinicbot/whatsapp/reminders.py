@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from clinicbot.conversations.store import session_load_locked, session_save
+from clinicbot.engine.dialogue import entry as dialogue
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment
 
@@ -93,10 +94,7 @@ def reminder_send(*, reminder: DueReminder, now: dt.datetime) -> int | None:
                 params=params,
                 payload={"notification": notification.id},
             )
-            state = stored.state
-            if not state.handed_off and state.state in ("idle", "confirming_reminder"):
-                state.previous_state, state.state = state.state, "confirming_reminder"
-                state.context = {"reminder_appointment_id": appt.id, "prompt": text}
+            dialogue.await_reminder_answer(stored.state, appointment_id=appt.id, prompt=text)
             session_save(stored=stored, now=now)  # the reminder starts a new exchange
     except IntegrityError:
         return None  # another process claimed it first

@@ -26,7 +26,7 @@ from django.db.models import Q
 from clinicbot.clinics.models import Doctor
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.store import session_load_locked, session_save
-from clinicbot.engine.dialogue import waitlist as dialogue
+from clinicbot.engine.dialogue import entry as dialogue
 from clinicbot.engine.replies.templates import render
 from clinicbot.engine.slots import in_period
 from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
@@ -154,7 +154,7 @@ def _offer(
         params=list(values.values()),
         payload={"notification": notification.id, "choices": OFFER_CHOICES},
     )
-    dialogue.enter_offer(
+    dialogue.offer_waitlist_slot(
         stored.state,
         entry_id=entry.id,
         patient_name=entry.patient_name,
@@ -218,7 +218,5 @@ def _leave_offer_state(entry: WaitlistEntry, now: dt.datetime) -> None:
     stored = session_load_locked(session_id=entry.session_id)
     if stored is None:
         return
-    state = stored.state
-    if state.state == dialogue.OFFER_STATE and state.context.get("waitlist_entry_id") == entry.id:
-        stored.state = type(state)(phone=state.phone, patient_name=state.patient_name)
+    if dialogue.withdraw_waitlist_offer(stored.state, entry_id=entry.id):
         session_save(stored=stored, now=stored.last_activity or now)

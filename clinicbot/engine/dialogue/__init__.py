@@ -1,1 +1,1 @@
-"""The dialogue policy: an explicit state machine over the conversation state."""
+"""The dialogue: a router over one module per flow (see router.py); entry.py for other layers."""

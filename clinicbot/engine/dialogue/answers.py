@@ -1,4 +1,7 @@
-"""Answers to clinic questions, built only from the clinic snapshot (never invented)."""
+"""Answers to clinic questions, built only from the clinic snapshot (never invented).
+
+The wording is the clinic's editable reply templates (``replies/templates.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,50 +10,40 @@ import re
 
 from rapidfuzz import fuzz
 
+from ..nlu.name_words import NOT_NAME_WORDS
 from ..nlu.normalize import normalize
-from ..nlu.vocabulary import NOT_NAME_WORDS
-from ..replies.format import WEEKDAYS, fmt_date, fmt_money, fmt_time, join_names
-from ..types import Catalog, DoctorInfo, FaqItem, ParseResult, SessionState, TimeRange
+from ..replies.format import WEEKDAYS, fmt_date, fmt_money, fmt_opening_hours, fmt_ranges, join_names
+from ..replies.templates import render
+from ..state import SessionState
+from ..types import Catalog, DoctorInfo, FaqItem, ParseResult
 
 _WORD_FORMS = re.compile(r"\w{3,}")
 _PARKING = re.compile(r"\b(?:estaciona\w*|carro|vaga (?:pra|para|de) carro|manobrista|valet)\b")
 _TRANSIT = re.compile(r"\b(?:metro|estacao|onibus|trem|chegar|chego|perto)\b")
 
 
-def _ranges(ranges: tuple[TimeRange, ...]) -> str:
-    return " e ".join(f"{fmt_time(r.start)} às {fmt_time(r.end)}" for r in ranges)
+def _t(catalog: Catalog, key: str, **values: object) -> str:
+    return render(key, catalog.templates, **values)
+
+
+def _counted(key: str, n: int) -> str:
+    """``key_one`` for one, else ``key_many`` (verb agreement: "atende" / "atendem")."""
+    return f"{key}_one" if n == 1 else f"{key}_many"
 
 
 def opening_hours_text(catalog: Catalog) -> str:
-    """ "segunda a sexta, 07:00 às 19:00; sábado, 08:00 às 12:00"."""
-    hours = catalog.clinic.opening_hours
-    groups: list[tuple[list[int], str]] = []
-    for wd in range(7):
-        if wd not in hours:
-            continue
-        text = _ranges(hours[wd])
-        if groups and groups[-1][1] == text and groups[-1][0][-1] == wd - 1:
-            groups[-1][0].append(wd)
-        else:
-            groups.append(([wd], text))
-    parts = []
-    for days, text in groups:
-        label = WEEKDAYS[days[0]] if len(days) == 1 else f"{WEEKDAYS[days[0]]} a {WEEKDAYS[days[-1]]}"
-        parts.append(f"{label.replace('-feira', '')}, das {text}")
-    return "; ".join(parts)
+    """ "segunda a sexta, das 07:00 às 19:00; sábado, das 08:00 às 12:00"."""
+    return fmt_opening_hours(catalog.clinic.opening_hours)
 
 
-def _doctor_line(d: DoctorInfo) -> str:
-    return f"{d.name} ({join_names(d.specialties)})"
-
-
-def _price_range(doctors: list[DoctorInfo]) -> str:
+def price_range(catalog: Catalog, doctors: list[DoctorInfo]) -> str:
+    """ "R$ 300,00", or "de R$ 250,00 a R$ 400,00" when the doctors' prices differ ("" when none)."""
     prices = sorted({d.price for d in doctors if d.price})
     if not prices:
         return ""
     if len(prices) == 1:
         return fmt_money(prices[0])
-    return f"de {fmt_money(prices[0])} a {fmt_money(prices[-1])}"
+    return _t(catalog, "price_range", low=fmt_money(prices[0]), high=fmt_money(prices[-1]))
 
 
 def best_faq(catalog: Catalog, text: str, *, threshold: float = 62.0) -> FaqItem | None:
@@ -71,70 +64,88 @@ def best_faq(catalog: Catalog, text: str, *, threshold: float = 62.0) -> FaqItem
 
 
 def answer_doctors(catalog: Catalog, parse: ParseResult) -> str:
+    """Who works here: one doctor (specialties, days, insurances), a specialty's doctors, or all."""
     e = parse.entities
     if "doctor" in e and (doc := catalog.doctor(e["doctor"])):
         days = ", ".join(WEEKDAYS[wd].replace("-feira", "") for wd in sorted(doc.schedule))
         insurances = join_names(doc.insurances)
-        return (
-            f"{doc.name} atende {join_names(doc.specialties)} aqui na clínica"
-            + (f", às {days}" if days else "")
-            + (f". Convênios: {insurances}." if insurances else ".")
+        return _t(
+            catalog,
+            "doctor_info",
+            doctor=doc.name,
+            specialties=join_names(doc.specialties),
+            days=_t(catalog, "doctor_info_days", days=days) if days else "",
+            insurances=_t(catalog, "doctor_info_insurances", insurances=insurances) if insurances else "",
         )
     if "specialty" in e:
         docs = catalog.doctors_of(e["specialty"])
         if not docs:
-            return f"No momento não temos médicos de {e['specialty']}."
+            return _t(catalog, "specialty_no_doctors", specialty=e["specialty"])
         names = join_names(d.name for d in docs)
-        return f"Em {e['specialty']}, atende{'m' if len(docs) > 1 else ''} aqui: {names}. Quer marcar uma consulta?"
+        return _t(catalog, _counted("specialty_doctors", len(docs)), specialty=e["specialty"], names=names)
     lines = "\n".join(f"• {_doctor_line(d)}" for d in catalog.doctors)
-    return f"Nossos médicos:\n{lines}\nQuer marcar com algum deles?"
+    return _t(catalog, "doctors_list", lines=lines)
+
+
+def _doctor_line(d: DoctorInfo) -> str:
+    return f"{d.name} ({join_names(d.specialties)})"
 
 
 def answer_specialties(catalog: Catalog, parse: ParseResult, text: str) -> str:
+    """Whether the clinic has a specialty (and who sees it), or the list of specialties."""
     names = join_names(s.name for s in catalog.specialties)
     if "specialty" in parse.entities:
         spec = parse.entities["specialty"]
         docs = join_names(d.name for d in catalog.doctors_of(spec))
-        return f"Sim, temos {spec}" + (f" com {docs}" if docs else "") + ". Quer marcar uma consulta?"
+        with_docs = _t(catalog, "specialty_offered_doctors", names=docs) if docs else ""
+        return _t(catalog, "specialty_offered", specialty=spec, doctors=with_docs)
     asked = re.findall(r"\b\w{4,}(?:ista|logo|loga|iatra|pedista|terapeuta)s?\b", normalize(text))
     if asked:
-        return f"Não temos {asked[0]} aqui na clínica. 😕 Nossas especialidades são: {names}."
-    return f"Atendemos as especialidades: {names}. Quer marcar uma consulta?"
+        return _t(catalog, "specialty_not_offered", asked=asked[0], names=names)
+    return _t(catalog, "specialties_list", names=names)
 
 
 def answer_insurance(catalog: Catalog, parse: ParseResult, state: SessionState, text: str) -> str:
+    """Whether an insurance is accepted (by a doctor, in a specialty, at all), or the accepted ones."""
     e = parse.entities
     accepted = [i.name for i in catalog.insurances]
-    plans = [i for i in accepted if normalize(i) != "particular"]
+    plans = join_names(i for i in accepted if normalize(i) != "particular")
     if "insurance" in e and normalize(e["insurance"]) != "particular":
         ins = e["insurance"]
         doctor = catalog.doctor(e.get("doctor") or (state.doctor if not e.get("specialty") else ""))
         if doctor:
             if ins in doctor.insurances:
-                return f"Sim, {doctor.name} atende pelo {ins}. 👍"
+                return _t(catalog, "insurance_doctor_accepts", doctor=doctor.name, insurance=ins)
             others = [
                 d.name for s in doctor.specialties for d in catalog.doctors_of(s) if ins in d.insurances
             ]
             extra = (
-                f" Pelo {ins}, {join_names(others)} atende{'m' if len(others) > 1 else ''} na mesma especialidade."
+                _t(
+                    catalog,
+                    _counted("insurance_same_specialty", len(others)),
+                    insurance=ins,
+                    names=join_names(others),
+                )
                 if others
                 else ""
             )
-            return f"{doctor.name} não atende pelo {ins}.{extra}"
+            return _t(catalog, "insurance_doctor_refuses", doctor=doctor.name, insurance=ins, others=extra)
         specialty = e.get("specialty") or state.specialty
         if specialty:
             docs = [d.name for d in catalog.doctors_of(specialty) if ins in d.insurances]
             if docs:
-                return f"Sim! Em {specialty}, pelo {ins} atende{'m' if len(docs) > 1 else ''}: {join_names(docs)}."
-            return f"Em {specialty}, nenhum médico atende pelo {ins}; a consulta pode ser particular."
+                key = _counted("insurance_specialty_doctors", len(docs))
+                return _t(catalog, key, specialty=specialty, insurance=ins, names=join_names(docs))
+            return _t(catalog, "insurance_specialty_none", specialty=specialty, insurance=ins)
         docs = [d.name for d in catalog.doctors if ins in d.insurances]
-        return f"Sim, aceitamos {ins}! 👍" + (f" Atendem por ele: {join_names(docs)}." if docs else "")
+        who = _t(catalog, "insurance_accepted_doctors", names=join_names(docs)) if docs else ""
+        return _t(catalog, "insurance_accepted", insurance=ins, doctors=who)
     if "insurance" in e:  # "é só particular?"
-        return f"Atendemos particular e também os convênios: {join_names(plans)}."
+        return _t(catalog, "insurance_private_and_plans", plans=plans)
     unknown = _unknown_insurance(text)
     if unknown:
-        return f"Não atendemos {unknown}. 😕 Os convênios aceitos são: {join_names(plans)}. Também atendemos particular."
-    return f"Aceitamos os convênios: {join_names(plans)}. Também atendemos particular."
+        return _t(catalog, "insurance_unknown", insurance=unknown, plans=plans)
+    return _t(catalog, "insurance_list", plans=plans)
 
 
 def _unknown_insurance(text: str) -> str:
@@ -150,32 +161,32 @@ def _unknown_insurance(text: str) -> str:
 
 
 def answer_exams(catalog: Catalog, parse: ParseResult, text: str) -> str:
+    """Whether an exam is done here, its preparation and price, or the list of exams."""
     exam = catalog.exam(parse.entities.get("exam"))
     t = normalize(text)
     if exam:
         wants_prep = re.search(r"\b(?:prepar\w*|jejum|dirigir|comer|beber|antes|depois|precis\w*)\b", t)
-        price = f" O valor é {fmt_money(exam.price)}." if exam.price is not None else ""
+        price = _t(catalog, "exam_price_note", price=fmt_money(exam.price)) if exam.price is not None else ""
         if wants_prep and exam.preparation:
-            return f"{exam.name}: {exam.preparation}{price}"
-        prep = f" Preparo: {exam.preparation}" if exam.preparation else ""
-        return f"Sim, fazemos {exam.name}.{price}{prep}"
+            return _t(catalog, "exam_preparation", exam=exam.name, preparation=exam.preparation, price=price)
+        prep = _t(catalog, "exam_preparation_note", preparation=exam.preparation) if exam.preparation else ""
+        return _t(catalog, "exam_offered", exam=exam.name, price=price, preparation=prep)
     names = join_names(e.name for e in catalog.exams)
     if not catalog.exams:
-        return "No momento a clínica não realiza exames."
+        return _t(catalog, "exams_none")
     if re.search(r"\b(?:faz|fazem|realiza\w*|tem)\b", t) and not re.search(r"\bquais\b", t):
-        return f"Esse exame nós não fazemos aqui. 😕 Os exames disponíveis são: {names}."
-    return f"Fazemos os exames: {names}. Quer saber o preparo ou o valor de algum?"
+        return _t(catalog, "exam_not_offered", names=names)
+    return _t(catalog, "exams_list", names=names)
 
 
 def answer_price(catalog: Catalog, parse: ParseResult, state: SessionState) -> str:
+    """Private-consultation prices (a doctor, a specialty, all) and exam prices."""
     e = parse.entities
     exam = catalog.exam(e.get("exam"))
     if exam:
-        return (
-            f"{exam.name}: {fmt_money(exam.price)}."
-            if exam.price is not None
-            else f"Para o valor de {exam.name}, fale com a recepção."
-        )
+        if exam.price is not None:
+            return _t(catalog, "exam_price", exam=exam.name, price=fmt_money(exam.price))
+        return _t(catalog, "exam_price_ask", exam=exam.name)
     doctor = catalog.doctor(e.get("doctor"))
     specialty = e.get("specialty")
     if not doctor and not specialty:
@@ -184,55 +195,62 @@ def answer_price(catalog: Catalog, parse: ParseResult, state: SessionState) -> s
     insurance = e.get("insurance") or ""
     plan_note = ""
     if insurance and normalize(insurance) != "particular":
-        plan_note = f" Pelo convênio {insurance}, a cobrança segue as regras do seu plano."
+        plan_note = _t(catalog, "price_plan_note", insurance=insurance)
     if doctor:
-        return f"A consulta particular com {doctor.name} custa {fmt_money(doctor.price)}.{plan_note}"
+        return _t(
+            catalog, "price_doctor", doctor=doctor.name, price=fmt_money(doctor.price), plan_note=plan_note
+        )
     if specialty:
         docs = catalog.doctors_of(specialty)
         if len(docs) == 1:
-            return f"A consulta particular de {specialty} ({docs[0].name}) custa {fmt_money(docs[0].price)}.{plan_note}"
+            return _t(
+                catalog,
+                "price_specialty_one",
+                specialty=specialty,
+                doctor=docs[0].name,
+                price=fmt_money(docs[0].price),
+                plan_note=plan_note,
+            )
         lines = "; ".join(f"{d.name}: {fmt_money(d.price)}" for d in docs)
-        return f"Consulta particular de {specialty}: {lines}.{plan_note}"
+        return _t(catalog, "price_specialty_many", specialty=specialty, lines=lines, plan_note=plan_note)
     lines = "\n".join(
-        f"• {s.name}: {_price_range(catalog.doctors_of(s.name))}"
+        f"• {s.name}: {price_range(catalog, catalog.doctors_of(s.name))}"
         for s in catalog.specialties
         if catalog.doctors_of(s.name)
     )
-    return f"Valores da consulta particular:\n{lines}\nPelo convênio, vale a regra do seu plano."
+    return _t(catalog, "price_list", lines=lines)
 
 
 def answer_hours(catalog: Catalog, parse: ParseResult) -> str:
+    """Opening hours, on a given day (holidays included) or in general."""
     hours = opening_hours_text(catalog)
     date = parse.entities.get("date")
     if date:
         day = dt.date.fromisoformat(date)
         if day in catalog.holidays:
-            return (
-                f"Dia {fmt_date(day, weekday=False)} é feriado e a clínica não abre. Nosso horário: {hours}."
-            )
+            return _t(catalog, "hours_holiday", date=fmt_date(day, weekday=False), hours=hours)
         ranges = catalog.clinic.opening_hours.get(day.weekday())
         if ranges:
-            return f"Sim! {fmt_date(day).capitalize()} abrimos das {_ranges(ranges)}."
-        return f"Não abrimos {WEEKDAYS[day.weekday()]}. Nosso horário: {hours}."
+            return _t(catalog, "hours_open_day", day=fmt_date(day).capitalize(), ranges=fmt_ranges(ranges))
+        return _t(catalog, "hours_closed_day", weekday=WEEKDAYS[day.weekday()], hours=hours)
     if parse.entities.get("period") == "evening":
         late = any(r.end >= dt.time(18, 30) for rs in catalog.clinic.opening_hours.values() for r in rs)
-        prefix = "Atendemos até o começo da noite em alguns dias." if late else "Não atendemos à noite."
-        return f"{prefix} Nosso horário: {hours}."
-    return f"Nosso horário de funcionamento: {hours}." + (
-        " Não abrimos em feriados." if catalog.holidays else ""
-    )
+        return _t(catalog, "hours_evening_some" if late else "hours_evening_none", hours=hours)
+    holidays = _t(catalog, "hours_no_holidays") if catalog.holidays else ""
+    return _t(catalog, "hours", hours=hours, holidays=holidays)
 
 
 def answer_location(catalog: Catalog, text: str) -> str:
+    """The address, parking and how to get there (from the clinic data and its FAQ)."""
     c = catalog.clinic
     t = normalize(text)
     if _PARKING.search(t):
         if c.parking:
             return f"{c.parking}"
         faq = best_faq(catalog, text, threshold=50)
-        return faq.answer if faq else f"Não temos estacionamento próprio. Endereço: {c.address}."
+        return faq.answer if faq else _t(catalog, "location_no_parking", address=c.address)
     if _TRANSIT.search(t):
         faq = best_faq(catalog, text, threshold=50)
         if faq:
-            return f"{faq.answer} Endereço: {c.address}."
-    return f"Estamos na {c.address}. 📍" if c.address else "Para o endereço, fale com a recepção."
+            return _t(catalog, "location_transit", answer=faq.answer, address=c.address)
+    return _t(catalog, "location", address=c.address) if c.address else _t(catalog, "location_unknown")

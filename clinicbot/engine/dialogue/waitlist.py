@@ -1,36 +1,37 @@
-"""The waiting list in the dialogue.
+"""The waiting list in the dialogue: joining it and answering an offered slot.
 
-* Joining: when the wished day (and period) of a doctor or specialty has no free slot
-  left, the alternatives come with one more choice — "lista de espera" — and a refusal
-  of the alternatives asks once more whether the patient wants to wait. A yes stores the
-  wish through the :class:`~clinicbot.engine.ports.Waitlist` port.
+* Joining: when the wished day (and period) is simply booked up, the alternatives come
+  with one more choice — "lista de espera" (added in :func:`.offers.offer_waitlist`) — and
+  a refusal of the alternatives asks once more whether the patient wants to wait. A yes
+  stores the wish through the :class:`~clinicbot.engine.ports.Waitlist` port; state
+  ``waitlist_name`` asks for the patient's name when joining needs it.
 * Answering an offer: the clinic offers a freed slot from outside a conversation turn
-  (the session is put in ``waitlist_offer`` with the slot as the booking draft). "1"/"sim"
-  books it through the normal booking path — the database stays the judge — and
-  "2"/"não" passes it to the next patient.
-
-State ``waitlist_name`` asks for the patient's name when joining needs it.
+  (:func:`.entry.offer_waitlist_slot` makes the slot the booking draft). "1"/"sim" books
+  it through the normal booking path (:func:`.confirmation.book`) — the database stays
+  the judge — and "2"/"não" passes it to the next patient.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
 
 from ..nlu.normalize import normalize
 from ..ports import BookingRequest, Bookings, WaitlistRequest
-from ..replies.format import fmt_date, fmt_date_short
-from ..slots import beyond_horizon, free_starts, in_period, schedule_starts
-from ..types import AppointmentInfo, Choice, DoctorInfo, ParseResult, Reply, SessionState
+from ..replies.format import fmt_date
+from ..state import SessionState, State, WaitlistWish, YesMeans
+from ..types import AppointmentInfo, ParseResult
+from . import confirmation
+from .turn import Turn, ask, finish, whom
 
-if TYPE_CHECKING:
-    from .policy import Policy, Turn
-
-OFFER_STATE = "waitlist_offer"
-NAME_STATE = "waitlist_name"
-STATES = frozenset({OFFER_STATE, NAME_STATE})
-PERIOD_PT = {"morning": " de manhã", "afternoon": " à tarde", "evening": " à noite"}
+OFFER_STATE = State.WAITLIST_OFFER
+NAME_STATE = State.WAITLIST_NAME
+# The wished period as the patient is told it (" de manhã"…), by template.
+PERIOD_TEMPLATES = {
+    "morning": "waitlist_period_morning",
+    "afternoon": "waitlist_period_afternoon",
+    "evening": "waitlist_period_evening",
+}
 
 # "quero entrar na lista de espera", "me coloca na lista", "pode me por na lista".
 _WANTS_LIST = re.compile(r"\blista de espera\b|\b(?:entrar|coloc\w*|bot\w*|por|poe)\b.*\blista\b")
@@ -40,121 +41,67 @@ _YES = re.compile(r"^(?:sim|s|quero|aceito|pode|claro|ok|okay|beleza|bora|confir
 _NO = re.compile(r"\b(?:nao|n|nem|dispenso)\b")
 
 
-def offer_to_join(
-    policy: Policy, st: SessionState, turn: Turn, candidates: list[DoctorInfo], day: dt.date
-) -> None:
-    """Add the waiting list to the alternatives just offered, when the wished day is full.
-
-    Only a day the doctors work and that is simply booked up qualifies: a holiday, the
-    past, an off day or a day beyond the booking horizon can never free up.
-    """
-    if turn.waitlist is None or not turn.replies or not _day_full(turn, candidates, day, st.period):
-        return
-    who, date = policy._who(st), fmt_date(day)
-    wish: dict[str, Any] = {"date": day.isoformat(), "period": st.period}
-    last = turn.replies[-1]
-    choices = last.choices
-    if st.state == "choosing_slot":
-        offered = list(st.context.get("offered") or [])
-        number = len(offered) + 1
-        wish.update(offered=offered, option=number)
-        extra = turn.t("waitlist_option", who=who, date=date, number=number)
-        choices += (Choice.short(number, "Lista de espera", f"Aguardar vaga em {fmt_date_short(day)}"),)
-    else:  # no alternative at all: a plain yes joins
-        extra = turn.t("waitlist_option_yes", who=who, date=date)
-        st.context["yes_means"] = {"waitlist": True}
-    st.context["waitlist_wish"] = wish
-    turn.replies[-1] = Reply(f"{last.text}\n{extra}", choices)
-    st.context["prompt"] = f"{st.context.get('prompt', '')}\n{extra}".strip()
-
-
-def _day_full(turn: Turn, candidates: list[DoctorInfo], day: dt.date, period: str) -> bool:
-    c, now = turn.catalog, turn.local_now
-    if not candidates or day in c.holidays or day < now.date() or beyond_horizon(c, day, now):
-        return False
-    if not any(in_period(t, period) for d in candidates for t in schedule_starts(d, day)):
-        return False
-    return not any(in_period(t, period) for d in candidates for t in free_starts(c, d, day, turn.taken, now))
-
-
-def enter_offer(
-    st: SessionState,
-    *,
-    entry_id: int,
-    patient_name: str,
-    specialty: str,
-    doctor: str,
-    insurance: str,
-    start: dt.datetime,
-    prompt: str,
-) -> None:
-    """Put the conversation in ``waitlist_offer``: the offered slot (local ``start``) is the draft."""
-    st.previous_state, st.state = st.state, OFFER_STATE
-    st.patient_name, st.specialty, st.doctor, st.insurance = patient_name, specialty, doctor, insurance
-    st.date, st.time, st.period = start.date().isoformat(), f"{start:%H:%M}", ""
-    st.context = {"waitlist_entry_id": entry_id, "prompt": prompt, "doctor_auto": False}
-
-
-def handle(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+def handle(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
     """Handle the message if it belongs to the waiting list; False lets the normal dispatch run."""
     if turn.waitlist is None:
         return False
     if st.state == OFFER_STATE:
-        return _answer_offer(policy, st, parse, text, turn)
+        return _answer_offer(st, parse, text, turn)
     if st.state == NAME_STATE:
         if "patient_name" in parse.entities:
             st.patient_name = parse.entities["patient_name"]
-            _join(policy, st, turn)
+            _join(st, turn)
             return True
         if parse.intent == "deny":
-            policy._reset(st)
+            st.reset()
             turn.say(turn.t("booking_cancelled_by_patient"))
             return True
         return False
-    wish = st.context.get("waitlist_wish")
-    if not isinstance(wish, dict):
+    wish = st.context.waitlist_wish
+    if wish is None:
         return False
     wants = bool(_WANTS_LIST.search(normalize(text)))
-    if st.state == "choosing_slot" and wish.get("offered") == st.context.get("offered"):
-        picked = parse.choice == wish.get("option") and not ({"date", "time"} & parse.entities.keys())
+    # (an offer that is not shown any more, "offered" empty, compares as absent)
+    if st.state == State.CHOOSING_SLOT and wish.offered == (tuple(st.context.offered) or None):
+        picked = parse.choice == wish.option and not ({"date", "time"} & parse.entities.keys())
         if wants or picked:
-            return _join_or_ask_name(policy, st, turn)
+            return _join_or_ask_name(st, turn)
         if parse.intent == "deny":  # none of the alternatives: ask once whether to wait
-            st.context.pop("offered", None)
-            day = dt.date.fromisoformat(str(wish["date"]))
+            st.context.offered = []
+            day = dt.date.fromisoformat(wish.date)
             text_ = (
                 turn.t("waitlist_other_day")
                 + " "
-                + turn.t("waitlist_option_yes", who=policy._who(st), date=fmt_date(day))
+                + turn.t("waitlist_option_yes", who=whom(st, turn), date=fmt_date(day))
             )
-            policy._ask(st, turn, text_, state="collecting", expect="date")
-            st.context["yes_means"] = {"waitlist": True}
+            ask(st, turn, text_, state=State.COLLECTING, expect="date")
+            st.context.yes_means = YesMeans(waitlist=True)
             return True
         return False
-    yes_means = st.context.get("yes_means") or {}
-    if st.state == "collecting" and yes_means.get("waitlist") and (parse.intent == "confirm" or wants):
-        st.context.pop("yes_means", None)
-        return _join_or_ask_name(policy, st, turn)
+    yes_means = st.context.yes_means or YesMeans()
+    if st.state == State.COLLECTING and yes_means.waitlist and (parse.intent == "confirm" or wants):
+        st.context.yes_means = None
+        return _join_or_ask_name(st, turn)
     return False
 
 
-def _join_or_ask_name(policy: Policy, st: SessionState, turn: Turn) -> bool:
+def _join_or_ask_name(st: SessionState, turn: Turn) -> bool:
     if not st.patient_name:
-        policy._ask(st, turn, turn.t("waitlist_ask_name"), state=NAME_STATE, expect="name")
+        ask(st, turn, turn.t("waitlist_ask_name"), state=NAME_STATE, expect="name")
         return True
-    _join(policy, st, turn)
+    _join(st, turn)
     return True
 
 
-def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
+def _join(st: SessionState, turn: Turn) -> None:
     assert turn.waitlist is not None
     c = turn.catalog
-    wish = st.context.get("waitlist_wish") or {}
-    day = dt.date.fromisoformat(str(wish.get("date") or st.date))
-    period = str(wish.get("period", ""))
-    doctor = c.doctor(st.doctor) if st.doctor and not st.context.get("doctor_auto") else None
+    wish = st.context.waitlist_wish or WaitlistWish(date="")
+    day = dt.date.fromisoformat(wish.date or st.date)
+    period = wish.period
+    doctor = c.doctor(st.doctor) if st.doctor and not st.context.doctor_auto else None
     specialty = st.specialty or (doctor.specialties[0] if doctor else "")
-    who = policy._who(st)
+    who = whom(st, turn)
     receipt = turn.waitlist.join(
         WaitlistRequest(
             phone=st.phone,
@@ -176,20 +123,12 @@ def _join(policy: Policy, st: SessionState, turn: Turn) -> None:
             name=st.patient_name,
             who=who,
             date=fmt_date(day),
-            period=PERIOD_PT.get(period, ""),
+            period=turn.t(PERIOD_TEMPLATES[period]) if period in PERIOD_TEMPLATES else "",
             minutes=receipt.hold_minutes,
         )
     )
     turn.events.append("waitlist_joined")
-    _finish(policy, st)
-
-
-def _finish(policy: Policy, st: SessionState) -> None:
-    name, insurance = st.patient_name, st.insurance
-    policy._reset(st)
-    st.patient_name = name
-    if insurance:
-        st.context["last_insurance"] = insurance
+    finish(st)
 
 
 class _RecordingBookings:
@@ -216,10 +155,10 @@ class _RecordingBookings:
         return self.inner.active_for(phone)
 
 
-def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+def _answer_offer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
     """1/sim books the held slot (the draft is already filled in); 2/não passes it on."""
     assert turn.waitlist is not None
-    entry_id = int(st.context.get("waitlist_entry_id", 0))
+    entry_id = st.context.waitlist_entry_id
     bare = _BARE_NUMBER.fullmatch(text)
     number = int(bare.group(1)) if bare else None
     said = normalize(text)
@@ -229,7 +168,7 @@ def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: st
         recorder = _RecordingBookings(turn.bookings)
         turn.bookings = recorder
         try:
-            policy._book(st, turn)  # a lost slot says so and offers the nearest free times
+            confirmation.book(st, turn)  # a lost slot says so and offers the nearest free times
         finally:
             turn.bookings = recorder.inner
         if recorder.booked is not None:
@@ -242,6 +181,6 @@ def _answer_offer(policy: Policy, st: SessionState, parse: ParseResult, text: st
         turn.waitlist.decline(entry_id)
         turn.say(turn.t("waitlist_declined"))
         turn.events.append("waitlist_declined")
-        _finish(policy, st)
+        finish(st)
         return True
     return False

@@ -17,8 +17,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from ..types import Catalog
+from .name_words import NOT_NAME_WORDS
 from .normalize import normalize
-from .vocabulary import DOCTOR_TITLES, NOT_NAME_WORDS, PRIVATE_PAY_PHRASES
+from .vocabulary import DOCTOR_TITLES, PRIVATE_PAY_PHRASES
 
 # Words of a doctor's name too common to identify the doctor on their own.
 _WEAK_NAME_PARTS = NOT_NAME_WORDS | {"da", "de", "do", "dos", "das", "e"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .name_words import NAME_INTRODUCERS, NAME_PARTICLES, NOT_NAME_WORDS
 from .normalize import fold, strip_accents
-from .vocabulary import NAME_INTRODUCERS, NAME_PARTICLES, NOT_NAME_WORDS
 
 _INTRODUCER = re.compile(r"\b(?:" + "|".join(NAME_INTRODUCERS) + r")\b[\s,:]*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-zÀ-ÿ']+")

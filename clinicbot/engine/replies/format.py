@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from ..types import TimeRange
+
 WEEKDAYS = (
     "segunda-feira",
     "terça-feira",
@@ -60,3 +62,26 @@ def join_names(items: Iterable[str], last: str = "e") -> str:
 def numbered(options: Sequence[str]) -> str:
     """Numbered choices, one per line, so the patient can answer with the number."""
     return "\n".join(f"{i}. {opt}" for i, opt in enumerate(options, 1))
+
+
+def fmt_ranges(ranges: Iterable[TimeRange]) -> str:
+    """ "08:00 às 12:00 e 14:00 às 18:00"."""
+    return " e ".join(f"{fmt_time(r.start)} às {fmt_time(r.end)}" for r in ranges)
+
+
+def fmt_opening_hours(hours: dict[int, tuple[TimeRange, ...]]) -> str:
+    """ "segunda a sexta, das 07:00 às 19:00; sábado, das 08:00 às 12:00" (consecutive equal days grouped)."""
+    groups: list[tuple[list[int], str]] = []
+    for wd in range(7):
+        if wd not in hours:
+            continue
+        text = fmt_ranges(hours[wd])
+        if groups and groups[-1][1] == text and groups[-1][0][-1] == wd - 1:
+            groups[-1][0].append(wd)
+        else:
+            groups.append(([wd], text))
+    parts = []
+    for days, text in groups:
+        label = WEEKDAYS[days[0]] if len(days) == 1 else f"{WEEKDAYS[days[0]]} a {WEEKDAYS[days[-1]]}"
+        parts.append(f"{label.replace('-feira', '')}, das {text}")
+    return "; ".join(parts)

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
-from clinicbot.engine.dialogue.policy import Turn
+from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.ports import WaitlistReceipt, WaitlistRequest
 
 from .fakes import NOW, Conversation

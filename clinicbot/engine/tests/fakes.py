@@ -7,7 +7,8 @@ import itertools
 import zoneinfo
 from decimal import Decimal
 
-from clinicbot.engine.dialogue.policy import Policy, Turn
+from clinicbot.engine.dialogue.router import Policy
+from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.ports import BookingError, BookingRequest
 from clinicbot.engine.types import (

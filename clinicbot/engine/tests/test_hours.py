@@ -78,4 +78,4 @@ def test_handoff_while_open_promises_an_answer_soon_and_nothing_more():
     c = Conversation()  # Tuesday 08:00, open
     reply = c.says("quero falar com um atendente")
     assert "em breve" in reply and "a partir de" not in reply
-    assert c.state.context["handoff_at"] == NOW.isoformat()
+    assert c.state.context.handoff_at == NOW.isoformat()

@@ -49,7 +49,7 @@ def test_doctor_not_working_that_day_offers_the_next_days_he_works():
     c = Conversation()
     reply = c.says("quero marcar com o dr lins segunda as 9, particular. Nome: Carla Dias")
     assert "nao atende as segundas" in fold(reply)
-    assert c.state.context["offered"]
+    assert c.state.context.offered
 
 
 def test_shared_first_name_asks_which_doctor():
@@ -180,5 +180,5 @@ def test_nothing_is_booked_beyond_the_horizon():
     reply = c.says("Bruna Lima, cardio, hapvida, dia 10/12 as 9h")  # six months ahead
     assert "60 dias" in reply
     assert c.state.state == "choosing_slot"
-    offered = c.state.context["offered"]
+    offered = c.state.context.offered
     assert all(key.split("|")[1] <= "2027-07-31" for key in offered)

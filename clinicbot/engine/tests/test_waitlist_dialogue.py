@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinicbot.engine.dialogue import waitlist
+from clinicbot.engine.dialogue import entry as dialogue_entry
 from clinicbot.engine.nlu.normalize import fold
 from clinicbot.engine.ports import WaitlistRequest
 
@@ -30,13 +30,13 @@ def test_a_full_day_offers_the_waiting_list_next_to_the_alternatives():
     assert c.state.state == "choosing_slot"
     (offer,) = c.last_replies[-1:]
     assert offer.choices[-1].title == "Lista de espera"
-    assert offer.choices[-1].id == str(len(c.state.context["offered"]) + 1)
+    assert offer.choices[-1].id == str(len(c.state.context.offered) + 1)
 
 
 def test_choosing_the_waiting_list_option_stores_the_wish_and_confirms():
     c = full_thursday()
     c.says(ASK)
-    option = len(c.state.context["offered"]) + 1
+    option = len(c.state.context.offered) + 1
     reply = c.says(str(option))
     assert "lista de espera" in fold(reply) and "30 minutos" in reply
     assert c.state.state == "idle"
@@ -116,7 +116,7 @@ def offered(c: WaitlistConversation, at: dt.time = dt.time(15, 0)) -> int:
         WaitlistRequest(c.state.phone, "Rita de Cassia Moura", "Cardiologia", "Hapvida", THURSDAY, THURSDAY)
     )
     c.waitlist.offer(receipt.entry_id)
-    waitlist.enter_offer(
+    dialogue_entry.offer_waitlist_slot(
         c.state,
         entry_id=receipt.entry_id,
         patient_name="Rita de Cassia Moura",

@@ -1,0 +1,224 @@
+"""The dialogue's router: which flow step answers a message.
+
+:class:`Policy` ``.handle`` is the engine's one turn function. A message is first offered
+to the pending reminder answer and to the waiting list; then :data:`ROUTES` is read top
+to bottom and the first row whose guard holds handles it. Every booking goes through the
+:class:`~clinicbot.engine.ports.Bookings` port, and only after the patient confirmed the
+summary. Side questions never change the state: they are answered and the pending
+question is asked again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..nlu.lexicon import Matches
+from ..nlu.normalize import normalize
+from ..state import FLOW_STATES, Mode, SessionState, State
+from ..types import ParseResult, TurnResult
+from . import appointments, booking, confirmation, questions, safety, waitlist
+from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, has_booking_data, resume
+
+# Turns in a row a booking may go nowhere (same state, nothing new understood) before a
+# person takes over: a patient the assistant keeps misunderstanding should not be left
+# looping on the same question.
+STUCK_TURNS_BEFORE_HANDOFF = 3
+_SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
+
+
+class Policy:
+    """Decides the replies and the bookings for one message."""
+
+    def handle(self, state: SessionState, text: str, turn: Turn) -> TurnResult:
+        """Read ``text`` in ``state`` and return the replies; ``state`` is updated in place."""
+        parse, matches = turn.understanding.detect(
+            text,
+            state=state.state,
+            today=turn.now.date(),
+            now_time=turn.now.time(),
+            expect=state.context.expect,
+        )
+        if state.handed_off:
+            if parse.intent == "emergency":
+                safety.emergency(state, turn)
+            else:
+                turn.events.append("silent_handoff")
+            return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+        before = _progress(state)
+        route(Message(state, _same_plan(state, parse, text), matches, text, turn))
+        hand_off_if_stuck(before, state, parse, turn)
+        return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as the router sees it."""
+
+    st: SessionState
+    parse: ParseResult
+    matches: Matches
+    text: str
+    turn: Turn
+
+    @property
+    def intent(self) -> str:
+        return self.parse.intent
+
+
+Guard = Callable[[Message], bool]
+Step = Callable[[Message], None]
+
+
+def route(m: Message) -> None:
+    """Hand the message to the first step that takes it."""
+    if m.intent != "emergency":
+        if m.st.state == State.CONFIRMING_REMINDER and appointments.answer_reminder(m.st, m.parse, m.turn):
+            return
+        if waitlist.handle(m.st, m.parse, m.text, m.turn):
+            return
+    for guard, step in ROUTES:
+        if guard(m):
+            step(m)
+            return
+
+
+def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
+    """ "quero marcar também um dermatologista, mesmo plano": the last booking's insurance."""
+    last_insurance = st.context.last_insurance
+    if last_insurance and "insurance" not in parse.entities and _SAME_PLAN.search(normalize(text)):
+        return ParseResult(parse.intent, parse.confidence, {**parse.entities, "insurance": last_insurance})
+    return parse
+
+
+# ------------------------------------------------------------------ guards
+def _intent(*intents: str) -> Guard:
+    return lambda m: m.intent in intents
+
+
+def _state(state: State) -> Guard:
+    return lambda m: m.st.state == state
+
+
+def _moves_a_booking(m: Message) -> bool:
+    """ "remarcar" moves a booking, unless a new booking is being made (then it corrects it)."""
+    in_flow = m.st.state in FLOW_STATES
+    return m.intent == "reschedule_appointment" and not (in_flow and m.st.context.mode != Mode.RESCHEDULE)
+
+
+def _fills_draft(m: Message) -> bool:
+    return m.st.state == State.COLLECTING and has_booking_data(m.parse, m.matches)
+
+
+def _answers_yes_no(answer: str) -> Guard:
+    return lambda m: m.st.state == State.COLLECTING and m.intent == answer and bool(m.st.context.yes_means)
+
+
+# ------------------------------------------------------------------ steps
+def _check(m: Message) -> None:
+    appointments.check(m.st, m.turn)
+    resume(m.st, m.turn)
+
+
+def _question(m: Message) -> None:
+    st, parse, turn = m.st, m.parse, m.turn
+    turn.say(questions.answer(st, parse, m.text, turn))
+    if not questions.also_books(parse, m.text):
+        resume(st, turn)
+        return
+    # "vcs aceitam bradesco? queria marcar um dermatologista": answer, then book.
+    if st.state not in FLOW_STATES:
+        booking.start_booking(st, turn)
+    entities = {k: v for k, v in parse.entities.items() if k != "insurance" or st.state in FLOW_STATES}
+    booking.merge(st, ParseResult(parse.intent, parse.confidence, entities), m.matches, turn)
+    booking.advance(st, turn, m.matches)
+
+
+def _fill(m: Message) -> None:
+    booking.merge(m.st, m.parse, m.matches, m.turn)
+    booking.advance(m.st, m.turn, m.matches)
+
+
+def _accept_yes(m: Message) -> None:
+    booking.apply_yes(m.st, m.turn)
+    booking.advance(m.st, m.turn, m.matches)
+
+
+def _refuse_yes(m: Message) -> None:
+    m.st.context.yes_means = None
+    m.turn.say(m.turn.t("ask_correction"))
+
+
+def _request(m: Message) -> None:
+    if m.st.state not in FLOW_STATES:
+        booking.start_booking(m.st, m.turn)
+    _fill(m)
+
+
+def _social(m: Message) -> None:
+    questions.social(m.st, m.parse, m.text, m.turn)
+
+
+# The first row whose guard holds handles the message (after the reminder and waiting list).
+ROUTES: tuple[tuple[Guard, Step], ...] = (
+    (_intent("emergency"), lambda m: safety.emergency(m.st, m.turn)),
+    (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
+    (_intent("cancel_appointment"), lambda m: appointments.start_cancel(m.st, m.parse, m.text, m.turn)),
+    (_moves_a_booking, lambda m: appointments.start_reschedule(m.st, m.parse, m.turn)),
+    (_intent("check_appointment"), _check),
+    (_intent(*QUESTION_INTENTS), _question),
+    (_state(State.CHOOSING_APPOINTMENT), lambda m: appointments.pick_appointment(m.st, m.parse, m.turn)),
+    (_state(State.CONFIRMING_CANCEL), lambda m: appointments.confirm_cancel(m.st, m.parse, m.turn)),
+    (_state(State.CONFIRMING), lambda m: confirmation.on_confirming(m.st, m.parse, m.matches, m.turn)),
+    (_state(State.CHOOSING_SLOT), lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn)),
+    (_state(State.CHOOSING_DOCTOR), lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn)),
+    (_fills_draft, _fill),
+    (_answers_yes_no("confirm"), _accept_yes),
+    (_answers_yes_no("deny"), _refuse_yes),
+    (_intent(*SOCIAL_INTENTS, "confirm", "deny"), _social),
+    (_intent("schedule_appointment", "provide_info"), _request),
+    (lambda m: True, _social),
+)
+
+
+# ------------------------------------------------------------------ stuck bookings
+def hand_off_if_stuck(before: tuple[object, ...], st: SessionState, parse: ParseResult, turn: Turn) -> None:
+    """A booking the assistant cannot complete goes to the staff queue.
+
+    Counts the turns in a row that leave a booking exactly where it was (same state,
+    same data, same offer); questions answered meanwhile do not count. At the limit
+    this turn's re-ask is replaced by an apology and the hand-off.
+    """
+    in_flow = st.state in FLOW_STATES and before[0] in FLOW_STATES and not st.handed_off
+    if not in_flow or _progress(st) != before:
+        st.context.stuck = 0
+        return
+    if parse.intent in QUESTION_INTENTS:
+        return  # a question answered on the way is neither progress nor a stuck turn
+    stuck = st.context.stuck + 1
+    if stuck < STUCK_TURNS_BEFORE_HANDOFF:
+        st.context.stuck = stuck
+        return
+    st.context.stuck = 0
+    turn.replies.clear()
+    turn.events.append("booking_stuck")
+    safety.hand_off(st, turn, lead="handoff_stuck")
+
+
+def _progress(st: SessionState) -> tuple[object, ...]:
+    """Where a booking stands: a turn that changes none of this made no progress."""
+    ctx = st.context
+    return (
+        st.state,
+        st.specialty,
+        st.doctor,
+        st.insurance,
+        st.date,
+        st.time,
+        st.period,
+        st.patient_name,
+        tuple(ctx.offered),
+        ctx.expect,
+        ctx.yes_means,
+    )
