@@ -14,7 +14,8 @@ import pytest
 from django.test import Client
 from prometheus_client import REGISTRY
 
-from clinicbot.conversations.models import ConversationMessage, ConversationSession
+from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
+from clinicbot.conversations.pipeline import NON_TEXT_REPLY
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
 
@@ -86,3 +87,49 @@ def test_a_malformed_sender_is_refused_and_the_rest_of_the_batch_answered(api):
     assert any("Cassi" in t for t in api.texts_to("5519991130002"))
     assert {r["json"]["to"] for r in api.requests} == {"5519991130002"}
     assert refused("bad_sender") == before + 2
+
+
+def test_a_deleted_message_is_ignored(api):
+    phone = "5519991130003"
+    post(webhook(phone, text("wamid.D0", "quero marcar dermatologia")))
+    answered = len(api.texts_to(phone))
+    post(webhook(phone, {"id": "wamid.D1", "type": "revoke", "revoke": {"original_message_id": "wamid.D0"}}))
+    assert len(api.texts_to(phone)) == answered
+    assert ConversationMessage.objects.filter(direction=Direction.USER).count() == 1
+
+
+def test_an_edited_message_is_answered_as_the_new_text(api):
+    phone = "5519991130004"
+    post(webhook(phone, text("wamid.E0", "quais exames vcs fazem?")))
+    edit = {
+        "id": "wamid.E1",
+        "type": "edit",
+        "edit": {
+            "original_message_id": "wamid.E0",
+            "message": {"type": "text", "text": {"body": "quais convenios vcs aceitam?"}},
+        },
+    }
+    post(webhook(phone, edit))
+    replies = api.texts_to(phone)
+    assert "Cassi" in replies[-1] and NON_TEXT_REPLY not in replies
+
+
+def test_an_edit_meta_delivers_as_unsupported_gets_no_reply(api):
+    phone = "5519991130005"
+    post(webhook(phone, text("wamid.U0", "oi")))
+    answered = len(api.texts_to(phone))
+    unsupported = {
+        "id": "wamid.U1",
+        "type": "unsupported",
+        "errors": [{"code": 131051, "title": "Message type unknown"}],
+        "unsupported": {"type": "edit"},
+    }
+    post(webhook(phone, unsupported))
+    assert len(api.texts_to(phone)) == answered
+
+
+def test_opening_the_chat_for_the_first_time_gets_the_greeting(api):
+    phone = "5519991130006"
+    post(webhook(phone, {"id": "wamid.W1", "type": "request_welcome"}))
+    replies = api.texts_to(phone)
+    assert replies and "Como posso ajudar?" in replies[0] and NON_TEXT_REPLY not in replies

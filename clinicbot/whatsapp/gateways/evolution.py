@@ -74,6 +74,9 @@ IGNORED_MESSAGES = frozenset(
         "messageContextInfo",
         "pollUpdateMessage",
         "editedMessage",
+        # An edit as WhatsApp now sends it, encrypted under the original message's key:
+        # unreadable here, and not a new message (it was answered "please write" before).
+        "secretEncryptedMessage",
         "keepInChatMessage",
     }
 )

@@ -7,7 +7,9 @@ against replays, while an old-but-new message is still a patient waiting for an 
 
 One Meta app may serve several business numbers: a change whose ``metadata.phone_number_id``
 is not ours is refused (counted, never answered from our number), as is a message whose
-sender is not a WhatsApp id.
+sender is not a WhatsApp id. Edits arrive as their own message (``type: edit``) and are
+answered as the new text; deletions (``revoke``) are ignored; ``request_welcome`` (the
+patient opened the chat for the first time) is answered with the greeting.
 """
 
 from __future__ import annotations
@@ -66,9 +68,13 @@ MAX_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION, MAX_ROW_ID, MAX_LIST_BODY = 10, 24
 MAX_LIST_BUTTON = 20
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts"})
-# Not something the patient asked: a reaction to an earlier message, or a "changed number"
-# notice. Answering them "I can't read this" would be noise.
-IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome"})
+# Not something the patient asked: a reaction to an earlier message, a "changed number"
+# notice, a deleted message. Answering them "I can't read this" would be noise.
+IGNORED_TYPES = frozenset({"reaction", "system", "revoke"})
+# ``type: unsupported`` messages that only act on an earlier message (Meta delivers edits
+# this way while its edit webhook is out of service, and lists deletions, pins, polls'
+# votes and "keep in chat" here too): nothing new to answer.
+SILENT_UNSUPPORTED = frozenset({"edit", "revoke", "reaction", "pin", "keep_in_chat", "poll_update"})
 
 STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "read", "played": "read", "failed": "failed"}
 
@@ -174,6 +180,11 @@ class MetaGateway(Gateway):
         kind_name = get_str(message, "type")
         if get_str(message, "group_id") or kind_name in IGNORED_TYPES:
             return None
+        if (
+            kind_name == "unsupported"
+            and get_str(get_dict(message, "unsupported"), "type") in SILENT_UNSUPPORTED
+        ):
+            return None
         gateway_id = get_str(message, "id", required=True)
         # contacts[].wa_id is the canonical id; "from" is the same digits in practice.
         wa_id = get_str(message, "from") or first_wa_id
@@ -181,7 +192,19 @@ class MetaGateway(Gateway):
             raise WebhookPayloadError("message without sender")
         check_sender(wa_id, bsuid=True)
         timestamp = epoch_to_datetime(message.get("timestamp"))
-        text, kind, choice_id = self._content(message, kind_name)
+        if kind_name == "edit":
+            # The patient corrected a message (within WhatsApp's 15 minutes). It was almost
+            # surely answered already (the debounce is 1.5 s), so the correction is what to
+            # answer now: as the new text, read in the conversation's current state. A
+            # caption edited under a photo brings nothing we can act on.
+            edited = get_dict(get_dict(message, "edit"), "message")
+            if get_str(edited, "type") != "text":
+                return None
+            text, kind, choice_id = self._content(edited, "text")
+        elif kind_name == "request_welcome":
+            text, kind, choice_id = "", "welcome", ""  # answered with the greeting
+        else:
+            text, kind, choice_id = self._content(message, kind_name)
         return InboundMessage(
             gateway_id=gateway_id,
             conversation_key=wa_id,

@@ -1,6 +1,7 @@
-"""Messages the adapters refuse (no database): counted, never stored.
+"""Messages the adapters refuse or treat specially (no database).
 
-Another business number, a sender that is not a WhatsApp id.
+Refused (counted, never stored): another business number, a sender that is not a WhatsApp
+id. Special: edits, deletions and the first opening of a chat (``request_welcome``).
 """
 
 from __future__ import annotations
@@ -138,3 +139,70 @@ def test_a_zapi_message_from_a_malformed_phone_is_refused(phone: str):
     payload = {**load_fixture("zapi_text"), "phone": phone}
     parsed = gateway.parse(make_request(json.dumps(payload).encode(), path_secret="p"))
     assert parsed.messages == [] and [r.reason for r in parsed.rejected] == [BAD_SENDER]
+
+
+# ---------------------------------------------------------------------------- edits, deletions, welcome
+def test_a_meta_deletion_is_ignored_not_answered():
+    revoke = {"id": "wamid.R1", "type": "revoke", "revoke": {"original_message_id": "wamid.T1"}}
+    parsed = meta(meta_with(revoke))
+    assert parsed.messages == [] and parsed.ignored == 1 and parsed.rejected == []
+
+
+def test_a_meta_text_edit_is_the_new_text_under_its_own_id():
+    edit = {
+        "id": "wamid.E1",
+        "type": "edit",
+        "edit": {
+            "original_message_id": "wamid.T1",
+            "message": {"type": "text", "text": {"body": "quero cardio"}},
+        },
+    }
+    (message,) = meta(meta_with(edit)).messages
+    assert (message.gateway_id, message.kind, message.text) == ("wamid.E1", "text", "quero cardio")
+
+
+def test_a_meta_caption_edit_under_a_photo_is_ignored():
+    edit = {
+        "id": "wamid.E2",
+        "type": "edit",
+        "edit": {
+            "original_message_id": "wamid.I1",
+            "message": {"type": "image", "image": {"caption": "exame"}},
+        },
+    }
+    parsed = meta(meta_with(edit))
+    assert parsed.messages == [] and parsed.ignored == 1
+
+
+@pytest.mark.parametrize("kind", ["edit", "revoke", "reaction", "pin", "keep_in_chat", "poll_update"])
+def test_meta_unsupported_messages_that_act_on_an_earlier_one_are_ignored(kind: str):
+    message = {
+        "id": "wamid.U1",
+        "type": "unsupported",
+        "errors": [{"code": 131051, "title": "Message type unknown"}],
+        "unsupported": {"type": kind},
+    }
+    parsed = meta(meta_with(message))
+    assert parsed.messages == [] and parsed.ignored == 1
+
+
+def test_a_meta_unsupported_message_with_content_still_gets_the_polite_reply():
+    message = {"id": "wamid.U2", "type": "unsupported", "unsupported": {"type": "poll_creation"}}
+    (parsed,) = meta(meta_with(message)).messages
+    assert parsed.kind == "unsupported"
+
+
+def test_the_first_opening_of_a_meta_chat_is_a_welcome_message():
+    (message,) = meta(meta_with({"id": "wamid.W1", "type": "request_welcome"})).messages
+    assert (message.kind, message.text, message.phone) == ("welcome", "", PATIENT)
+
+
+def test_an_evolution_encrypted_edit_is_ignored_not_answered():
+    item = load_fixture("evolution_text")["data"]
+    item["key"] = {**item["key"], "id": "3EB0EDIT"}
+    item["message"] = {
+        "secretEncryptedMessage": {"encPayload": "b64", "encIv": "b64"},
+        "messageContextInfo": {},
+    }
+    parsed = evolution(item)
+    assert [m.gateway_id for m in parsed.messages] == ["3EB0A1B2C3D4E5F60001"] and parsed.ignored == 1
