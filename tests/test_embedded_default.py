@@ -29,7 +29,7 @@ import pytest
 from django.conf import settings
 
 from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
-from tests.reliability.processes import ManagedProcess, free_port, wait_until
+from tests.reliability.processes import ManagedProcess, WebServer, free_port, wait_until
 
 SECRET = "embedded-app-secret"
 BASE = Path(settings.BASE_DIR)
@@ -262,3 +262,35 @@ def test_messages_waiting_for_their_window_when_the_server_is_killed_are_answere
         f"embedded kill -9: {unanswered_at_kill} of {len(phones)} messages still waiting for their window "
         f"when the server died; all answered once after the restart ({len(embedded.graph.requests) - before} sends)"
     )
+
+
+def test_under_gunicorn_on_the_embedded_default_every_worker_answers_after_the_window(embedded):
+    """``make serve`` without services: gunicorn (2 workers, --preload) on the SQLite file.
+    Each worker starts its own scheduler after the fork (gunicorn.conf.py post_worker_init)."""
+    assert embedded.server is not None
+    embedded.server.stop()  # the same database, served by gunicorn now
+    gunicorn = WebServer(env=embedded.env, cwd=BASE, log_dir=embedded.var_dir).start_and_wait(timeout=60)
+    try:
+        phones = [f"551996{i:07d}" for i in range(6)]
+
+        def write(index: int) -> tuple[int, float]:
+            payload = meta_text_webhook(
+                phone=phones[index], text="oi", message_id=f"wamid.GUN{index}", timestamp=int(time.time())
+            )
+            with httpx.Client() as client:
+                start = time.monotonic()
+                return _post(client, gunicorn.url, payload), time.monotonic() - start
+
+        with ThreadPoolExecutor(len(phones)) as pool:
+            results = list(pool.map(write, range(len(phones))))
+        assert [code for code, _ in results] == [200] * len(phones)
+        # Acknowledged at once: the worker's scheduler waits out the window, not the request
+        # (without one, enqueue would wait the 1.5 s in the request thread).
+        slowest = max(took for _, took in results)
+        assert slowest < 1.4, f"a webhook took {slowest:.2f} s: no scheduler in the worker?"
+        answered = wait_until(lambda: all(embedded.graph.texts_to(p) for p in phones), timeout=30)
+        assert answered, gunicorn.log_tail()
+        assert all(len(embedded.graph.texts_to(p)) == 1 for p in phones)
+    finally:
+        gunicorn.stop()
+        embedded.start()
