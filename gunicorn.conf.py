@@ -19,6 +19,14 @@ def child_exit(server: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+def post_worker_init(worker: Any) -> None:
+    # Embedded default (no broker): each worker runs its own in-process scheduler and
+    # sweeper, started here, after the fork, rather than in a --preload master.
+    from clinicbot.whatsapp.embedded import start_embedded_worker
+
+    start_embedded_worker()
+
+
 # Access lines carry URLs such as /api/v1/conversations/<phone> or ?phone=…: mask phone
 # numbers there as the application's own logs do (LGPD), keeping the rest of the line.
 from gunicorn.glogging import Logger  # noqa: E402

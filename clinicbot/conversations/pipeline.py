@@ -189,6 +189,16 @@ RATE_LIMIT_REPLY = (
 )
 
 
+# Inbound kinds the engine answers. "welcome" is the patient opening the chat for the first
+# time (Meta's request_welcome): no text, answered as a greeting.
+TURN_KINDS = ("text", "choice", "welcome")
+WELCOME_TEXT = "oi"
+
+
+def _turn_text(message: ConversationMessage) -> str:
+    return WELCOME_TEXT if (message.payload or {}).get("kind") == "welcome" else message.content
+
+
 @dataclass
 class Deferred:
     """The newest message is still inside the debounce window: run again after ``seconds``."""
@@ -239,7 +249,7 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
         limited = rate.check(now)
         bot_rows: list[ConversationMessage] = []
         for group in group_messages(pending, window):
-            texts = [m.content for m in group if (m.payload or {}).get("kind", "text") in ("text", "choice")]
+            texts = [_turn_text(m) for m in group if (m.payload or {}).get("kind", "text") in TURN_KINDS]
             if limited is not None:
                 replies: tuple[Reply, ...] = limited
                 limited = ()  # one notice per minute, then silence

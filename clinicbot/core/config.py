@@ -45,12 +45,7 @@ def env_int(name: str, default: int) -> int:
 def database_config(url: str | None, sqlite_path: Path) -> dict[str, Any]:
     """Return the ``DATABASES['default']`` dict for ``DATABASE_URL`` (or the SQLite default)."""
     if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(sqlite_path),
-            # WAL + a busy timeout let the web server and a worker share the file.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path), "OPTIONS": sqlite_options()}
     scheme = urlparse(url).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported (use postgres:// or sqlite://)")
@@ -61,7 +56,34 @@ def database_config(url: str | None, sqlite_path: Path) -> dict[str, Any]:
     if config["ENGINE"].endswith("postgresql"):
         config.setdefault("OPTIONS", {})
         config["OPTIONS"].setdefault("connect_timeout", 5)
+    elif config["ENGINE"].endswith("sqlite3"):
+        config["OPTIONS"] = {**sqlite_options(), **config.get("OPTIONS", {})}
     return config
+
+
+# Seconds a SQLite writer waits for the lock before "database is locked" (the busy timeout).
+SQLITE_BUSY_TIMEOUT = 20
+
+
+def sqlite_options() -> dict[str, Any]:
+    """Connection options that let threads and processes share one SQLite file safely.
+
+    - WAL: readers never block the writer nor the writer the readers.
+    - ``timeout``: a writer waits up to :data:`SQLITE_BUSY_TIMEOUT` seconds for the lock.
+    - ``transaction_mode="IMMEDIATE"``: every transaction takes the write lock when it
+      begins. A DEFERRED transaction (SQLite's default) that reads and then writes fails at
+      once with "database is locked" when another connection wrote in between — WAL cannot
+      upgrade a stale snapshot, so the busy timeout never applies. That was the 503s and the
+      unanswered messages under concurrent webhooks. Transactions are short (a webhook's
+      insert, one turn), so serialising writers costs little.
+    - ``synchronous=NORMAL``: durable across application crashes in WAL mode (a power loss
+      may drop the last commits, never corrupt the file), and far fewer fsyncs.
+    """
+    return {
+        "timeout": SQLITE_BUSY_TIMEOUT,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+    }
 
 
 def cache_config(url: str | None) -> dict[str, Any]:

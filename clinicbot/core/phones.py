@@ -65,3 +65,22 @@ def simulator_key(raw: str) -> str:
 def is_simulator_key(key: str) -> bool:
     """True for a conversation key of the simulator (never a real WhatsApp number)."""
     return (key or "").startswith(SIMULATOR_PREFIX)
+
+
+_INTERNATIONAL_DIGITS = re.compile(r"[0-9]{7,15}")
+
+
+def is_possible_international(digits: str) -> bool:
+    """Whether ``digits`` can be a full international number (country code first, no "+").
+
+    E.164 numbers have at most 15 digits; the country code must exist and the rest must
+    have a length that country uses. "5511987654321" is; "abc", 300 digits, "0000000000"
+    (no country 0) and "99912345678" (no country 999) are not.
+    """
+    if not _INTERNATIONAL_DIGITS.fullmatch(digits):
+        return False
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_possible_number(parsed))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,45 @@ def test_sqlite_url_is_accepted():
     config = database_config("sqlite:////srv/clinicbot/db.sqlite3", SQLITE)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == "/srv/clinicbot/db.sqlite3"
+    assert config["OPTIONS"] == database_config(None, SQLITE)["OPTIONS"]  # same safety as the default
+
+
+def _sqlite_connection(path: Path, options: dict) -> sqlite3.Connection:
+    """A connection opened as Django's SQLite backend opens it with these OPTIONS."""
+    conn = sqlite3.connect(path, timeout=options["timeout"], isolation_level=None, check_same_thread=False)
+    for command in options["init_command"].split(";"):
+        if command.strip():
+            conn.execute(command)
+    return conn
+
+
+def test_a_sqlite_transaction_that_reads_then_writes_waits_for_a_concurrent_writer(tmp_path):
+    """The embedded default's "database is locked": a turn reads, another connection commits
+    a webhook's insert, then the turn writes. A DEFERRED transaction cannot upgrade its stale
+    WAL snapshot and fails at once; BEGIN IMMEDIATE takes the lock first, so the other
+    writer waits its turn (busy timeout) and both succeed."""
+    options = database_config(None, tmp_path / "db.sqlite3")["OPTIONS"]
+    turn = _sqlite_connection(tmp_path / "db.sqlite3", options)
+    webhook = _sqlite_connection(tmp_path / "db.sqlite3", options)
+    turn.execute("CREATE TABLE message (text TEXT)")
+    errors: list[Exception] = []
+
+    def store() -> None:
+        try:
+            webhook.execute("INSERT INTO message VALUES ('oi')")  # autocommit, like a webhook's insert
+        except sqlite3.OperationalError as exc:
+            errors.append(exc)
+
+    turn.execute(f"BEGIN {options.get('transaction_mode', '')}")  # Django's atomic() on SQLite
+    turn.execute("SELECT count(*) FROM message").fetchone()
+    other = threading.Thread(target=store)
+    other.start()
+    other.join(0.3)  # IMMEDIATE: the insert is now waiting for the lock; DEFERRED: it committed
+    turn.execute("INSERT INTO message VALUES ('resposta')")
+    turn.execute("COMMIT")
+    other.join(5)
+    assert errors == []
+    assert turn.execute("SELECT count(*) FROM message").fetchone() == (2,)
 
 
 @pytest.mark.parametrize("url", ["mysql://u:p@h/db", "mongodb://h/db", "localhost:5432/db"])

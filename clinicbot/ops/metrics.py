@@ -50,6 +50,12 @@ WEBHOOK_AUTH_FAILURES = Counter(
     "Webhook requests rejected for a bad signature, token or secret, by gateway.",
     ["gateway"],
 )
+WEBHOOK_MESSAGES_REJECTED = Counter(
+    "clinicbot_webhook_messages_rejected",
+    "Messages of authentic webhooks refused (not stored, not answered), by gateway and reason: "
+    "other_number (addressed to another business number), bad_sender (not a WhatsApp id).",
+    ["gateway", "reason"],
+)
 # Buckets sized for a turn: the offline engine answers in ~5-50 ms, an LLM call in seconds.
 TURN_LATENCY = Histogram(
     "clinicbot_turn_duration_seconds",

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.tasks import enqueue
-from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES
+from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES, WEBHOOK_MESSAGES_REJECTED
 
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
 from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
@@ -103,6 +103,10 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     except WebhookPayloadError as exc:
         logger.warning("malformed webhook: %s (gateway %s, %d bytes)", exc, gateway.name, len(body))
         return _error(400, "bad_payload", str(exc))
+    for refused in parsed.rejected:
+        # Skipped, not a 4xx: the gateway would retry the whole batch (Meta: for days).
+        WEBHOOK_MESSAGES_REJECTED.labels(gateway=gateway.name, reason=refused.reason).inc()
+        logger.warning("webhook message refused: %s (gateway %s)", refused, gateway.name)
     items = [
         Incoming(
             gateway=gateway.name,
@@ -141,5 +145,11 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         except Exception:  # the broker is down: the sweeper picks the stored message up
             logger.exception("could not enqueue processing; the sweeper will retry")
     return JsonResponse(
-        {"ok": True, "messages": len(items), "statuses": len(parsed.statuses), "ignored": parsed.ignored}
+        {
+            "ok": True,
+            "messages": len(items),
+            "statuses": len(parsed.statuses),
+            "ignored": parsed.ignored,
+            "rejected": len(parsed.rejected),
+        }
     )

@@ -265,17 +265,20 @@ def test_every_webhook_view_answers_200_or_a_clear_4xx_to_hostile_bodies(live_we
 @example(text="quero marcar\x00 cardio", n=1)  # PostgreSQL refuses NUL: it must be dropped, not 503
 def test_a_hostile_text_message_is_stored_and_answered_through_the_meta_webhook(live_webhooks, text, n):
     payload = load_fixture("meta_text")
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "PNID-1"  # ours: not refused
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
     message.update({"id": f"wamid.FUZZ{n}", "text": {"body": text}})
     body = json.dumps(payload).encode()
     response = _post(Client(), "meta", body)
     assert response.status_code == 200, (response.status_code, response.content[:300])
+    assert response.json()["messages"] == 1  # stored, not refused
 
 
 def test_a_value_the_database_cannot_store_is_a_400_not_a_503_the_gateway_would_retry_forever(
     db, live_webhooks
 ):
     payload = load_fixture("meta_text")
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "PNID-1"  # ours: not refused
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid." + "9" * 300  # > the column
     response = _post(Client(), "meta", json.dumps(payload).encode())
     # SQLite does not enforce the column length and stores it; PostgreSQL refuses it.

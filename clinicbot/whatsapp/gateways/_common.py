@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
 
-from clinicbot.core.phones import InvalidPhone, normalize_phone
+from clinicbot.core.phones import InvalidPhone, is_possible_international, normalize_phone
 from clinicbot.core.text import storable_text
 
-from .base import GatewayError, OutboundChoice, WebhookPayloadError
+from .base import BAD_SENDER, GatewayError, MessageRejected, OutboundChoice, WebhookPayloadError
 
 Clock = Callable[[], dt.datetime]
 
@@ -112,6 +113,28 @@ def epoch_to_datetime(value: Any, *, milliseconds: bool = False) -> dt.datetime:
     if not 0 <= value <= limit:
         raise WebhookPayloadError("timestamp out of range")
     return dt.datetime.fromtimestamp(value / 1000 if milliseconds else value, tz=dt.UTC)
+
+
+# Meta's business-scoped user id (users with a username): an ISO country code, a period,
+# letters and digits. Capped at 64 characters, the conversation key's column.
+_BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,61}")
+# A WhatsApp "linked id" (Evolution, Z-API): digits, then "@lid".
+_LID = re.compile(r"[0-9]{6,20}@lid")
+
+
+def check_sender(raw: str, *, bsuid: bool = False, lid: bool = False) -> None:
+    """Raise :class:`MessageRejected` unless ``raw`` can be a WhatsApp sender.
+
+    A phone id (E.164 digits, a real country code, a possible length), or — where the
+    gateway sends them — a BSUID (Meta) or an ``…@lid`` id. A signed webhook with
+    "<WHATSAPP_USER_PHONE_NUMBER>", letters or 300 digits as the sender is a broken or
+    forged client, not a patient: storing it would open a conversation nobody can answer.
+    """
+    if is_possible_international(raw):
+        return
+    if (bsuid and _BSUID.fullmatch(raw)) or (lid and _LID.fullmatch(raw)):
+        return
+    raise MessageRejected(BAD_SENDER, f"sender id of {len(raw)} characters")
 
 
 def safe_phone(raw: str) -> str:

@@ -21,6 +21,27 @@ class WebhookPayloadError(Exception):
     """The webhook body is malformed (answered 400)."""
 
 
+class MessageRejected(Exception):
+    """One message of an authentic webhook is refused; the rest of the batch is still taken.
+
+    Not a 4xx: Meta retries a non-200 answer for the whole batch, for days. ``reason`` is a
+    metric label (a small closed set); ``detail`` goes to the log and must hold no personal
+    data (a sender's length, never the sender).
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# Reasons of MessageRejected.
+OTHER_NUMBER = "other_number"  # addressed to a business number that is not ours
+BAD_SENDER = (
+    "bad_sender"  # the sender id is not a phone / WhatsApp id (non-digits, 300 digits, a placeholder)
+)
+
+
 class GatewayError(Exception):
     """A call to the gateway failed. ``permanent`` errors are not retried."""
 
@@ -52,7 +73,7 @@ class InboundMessage:
     conversation_key: str  # the id the gateway uses for the chat (wa_id digits, JID user, @lid id)
     phone: str  # the patient's phone in E.164 digits when known ("" for @lid-only chats)
     text: str  # the text, or the title of the chosen button/list row; "" for unsupported types
-    kind: str  # "text" | "choice" | "media" | "unsupported"
+    kind: str  # "text" | "choice" | "media" | "unsupported" | "welcome" (the patient opened the chat)
     timestamp: dt.datetime  # aware
     contact_name: str = ""
     choice_id: str = ""  # the id of the chosen button / list row
@@ -72,7 +93,8 @@ class StatusUpdate:
 class ParsedWebhook:
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
-    ignored: int = 0  # fromMe, groups, broadcasts, history replays, other events
+    ignored: int = 0  # fromMe, groups, broadcasts, history replays, deletions, other events
+    rejected: list[MessageRejected] = field(default_factory=list)  # refused messages (logged, counted)
 
 
 @dataclass(frozen=True)

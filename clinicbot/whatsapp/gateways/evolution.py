@@ -18,6 +18,7 @@ import httpx
 
 from ._common import (
     Clock,
+    check_sender,
     dicts,
     epoch_to_datetime,
     get_bool,
@@ -37,6 +38,7 @@ from .base import (
     Gateway,
     GatewayError,
     InboundMessage,
+    MessageRejected,
     OutboundChoice,
     ParsedWebhook,
     StatusUpdate,
@@ -72,6 +74,9 @@ IGNORED_MESSAGES = frozenset(
         "messageContextInfo",
         "pollUpdateMessage",
         "editedMessage",
+        # An edit as WhatsApp now sends it, encrypted under the original message's key:
+        # unreadable here, and not a new message (it was answered "please write" before).
+        "secretEncryptedMessage",
         "keepInChatMessage",
     }
 )
@@ -161,7 +166,11 @@ class EvolutionGateway(Gateway):
         items = raw if isinstance(raw, list) else [raw]
         if event == "messages.upsert":
             for item in self._items(items):
-                message = self._parse_message(item)
+                try:
+                    message = self._parse_message(item)
+                except MessageRejected as refused:
+                    result.rejected.append(refused)
+                    continue
                 if message is None:
                     result.ignored += 1
                 else:
@@ -219,9 +228,11 @@ class EvolutionGateway(Gateway):
         """
         user = remote_jid.split("@", 1)[0].split(":", 1)[0]  # drop a ":device" suffix
         if remote_jid.endswith("@lid"):
+            check_sender(f"{user}@lid", lid=True)
             alt = get_str(key, "remoteJidAlt") or get_str(key, "senderPn")
             phone = safe_phone(alt) if alt and not alt.endswith("@lid") else ""
             return remote_jid, phone
+        check_sender(user)
         return user, safe_phone(user)
 
     def _timestamp(self, value: Any) -> dt.datetime:

@@ -4,6 +4,12 @@ Webhooks are signed (``X-Hub-Signature-256``, HMAC-SHA256 of the raw body with t
 Secret) and the callback URL is verified once with a GET handshake. Messages are never
 dropped for their age: Meta redelivers for days and dedup by ``wamid`` is the defence
 against replays, while an old-but-new message is still a patient waiting for an answer.
+
+One Meta app may serve several business numbers: a change whose ``metadata.phone_number_id``
+is not ours is refused (counted, never answered from our number), as is a message whose
+sender is not a WhatsApp id. Edits arrive as their own message (``type: edit``) and are
+answered as the new text; deletions (``revoke``) are ignored; ``request_welcome`` (the
+patient opened the chat for the first time) is answered with the greeting.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 import httpx
 
 from ._common import (
+    check_sender,
     dicts,
     epoch_to_datetime,
     get_dict,
@@ -25,12 +32,13 @@ from ._common import (
     numbered_text,
     post_json,
     response_json,
-    safe_phone,
 )
 from .base import (
+    OTHER_NUMBER,
     Gateway,
     GatewayError,
     InboundMessage,
+    MessageRejected,
     OutboundChoice,
     ParsedWebhook,
     StatusUpdate,
@@ -60,9 +68,13 @@ MAX_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION, MAX_ROW_ID, MAX_LIST_BODY = 10, 24
 MAX_LIST_BUTTON = 20
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts"})
-# Not something the patient asked: a reaction to an earlier message, or a "changed number"
-# notice. Answering them "I can't read this" would be noise.
-IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome"})
+# Not something the patient asked: a reaction to an earlier message, a "changed number"
+# notice, a deleted message. Answering them "I can't read this" would be noise.
+IGNORED_TYPES = frozenset({"reaction", "system", "revoke"})
+# ``type: unsupported`` messages that only act on an earlier message (Meta delivers edits
+# this way while its edit webhook is out of service, and lists deletions, pins, polls'
+# votes and "keep in chat" here too): nothing new to answer.
+SILENT_UNSUPPORTED = frozenset({"edit", "revoke", "reaction", "pin", "keep_in_chat", "poll_update"})
 
 STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "read", "played": "read", "failed": "failed"}
 
@@ -130,12 +142,25 @@ class MetaGateway(Gateway):
         return result
 
     def _parse_value(self, value: dict[str, Any], result: ParsedWebhook) -> None:
+        number_id = get_str(get_dict(value, "metadata"), "phone_number_id")
+        if number_id != self.phone_number_id:
+            # Another number of the same Meta app (or a forged body signed with our secret):
+            # never answered from ours. Its statuses are not about our sends either.
+            detail = f"phone_number_id {number_id[:40] or 'missing'}"
+            messages = dicts(get_list(value, "messages"), "messages")
+            result.rejected += [MessageRejected(OTHER_NUMBER, detail) for _ in messages]
+            result.ignored += len(get_list(value, "statuses")) + len(get_list(value, "errors"))
+            return
         contacts = dicts(get_list(value, "contacts"), "contacts")
         names = {get_str(c, "wa_id"): get_str(get_dict(c, "profile"), "name") for c in contacts}
         # A username user may come with an empty wa_id and a business-scoped user_id (BSUID).
         first_wa_id = (get_str(contacts[0], "wa_id") or get_str(contacts[0], "user_id")) if contacts else ""
         for message in dicts(get_list(value, "messages"), "messages"):
-            parsed = self._parse_message(message, first_wa_id, names)
+            try:
+                parsed = self._parse_message(message, first_wa_id, names)
+            except MessageRejected as refused:
+                result.rejected.append(refused)
+                continue
             if parsed is None:
                 result.ignored += 1
             else:
@@ -155,17 +180,37 @@ class MetaGateway(Gateway):
         kind_name = get_str(message, "type")
         if get_str(message, "group_id") or kind_name in IGNORED_TYPES:
             return None
+        if (
+            kind_name == "unsupported"
+            and get_str(get_dict(message, "unsupported"), "type") in SILENT_UNSUPPORTED
+        ):
+            return None
         gateway_id = get_str(message, "id", required=True)
         # contacts[].wa_id is the canonical id; "from" is the same digits in practice.
         wa_id = get_str(message, "from") or first_wa_id
         if not wa_id:
             raise WebhookPayloadError("message without sender")
+        check_sender(wa_id, bsuid=True)
         timestamp = epoch_to_datetime(message.get("timestamp"))
-        text, kind, choice_id = self._content(message, kind_name)
+        if kind_name == "edit":
+            # The patient corrected a message (within WhatsApp's 15 minutes). It was almost
+            # surely answered already (the debounce is 1.5 s), so the correction is what to
+            # answer now: as the new text, read in the conversation's current state. A
+            # caption edited under a photo brings nothing we can act on.
+            edited = get_dict(get_dict(message, "edit"), "message")
+            if get_str(edited, "type") != "text":
+                return None
+            text, kind, choice_id = self._content(edited, "text")
+        elif kind_name == "request_welcome":
+            text, kind, choice_id = "", "welcome", ""  # answered with the greeting
+        else:
+            text, kind, choice_id = self._content(message, kind_name)
         return InboundMessage(
             gateway_id=gateway_id,
             conversation_key=wa_id,
-            phone=safe_phone(wa_id) if wa_id.isdigit() else "",  # a BSUID is not a phone
+            # wa_id is already international E.164 digits (checked above); normalising it as a
+            # Brazilian number would turn a US id of 11 digits into a "55…" phone. A BSUID is not a phone.
+            phone=wa_id if wa_id.isdigit() else "",
             text=text,
             kind=kind,
             timestamp=timestamp,

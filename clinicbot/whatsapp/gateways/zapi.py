@@ -17,6 +17,7 @@ import httpx
 
 from ._common import (
     Clock,
+    check_sender,
     epoch_to_datetime,
     get_bool,
     get_dict,
@@ -35,6 +36,7 @@ from .base import (
     Gateway,
     GatewayError,
     InboundMessage,
+    MessageRejected,
     OutboundChoice,
     ParsedWebhook,
     StatusUpdate,
@@ -98,7 +100,11 @@ class ZapiGateway(Gateway):
         event = get_str(data, "type").lower()
         result = ParsedWebhook()
         if event == "receivedcallback":
-            message = self._parse_message(data)
+            try:
+                message = self._parse_message(data)
+            except MessageRejected as refused:
+                result.rejected.append(refused)
+                return result
             if message is None:
                 result.ignored += 1
             else:
@@ -144,10 +150,12 @@ class ZapiGateway(Gateway):
     def _identity(data: dict[str, Any], phone_field: str) -> tuple[str, str]:
         """(conversation_key, phone): the number when Z-API gives one, else the chat's LID."""
         if phone_field and "@" not in phone_field:
+            check_sender(phone_field)
             return phone_field, safe_phone(phone_field)
         lid = phone_field or get_str(data, "chatLid") or get_str(data, "senderLid")
         if not lid:
             raise WebhookPayloadError("message without phone or chatLid")
+        check_sender(lid, lid=True)
         return lid, ""
 
     @staticmethod
