@@ -150,9 +150,25 @@ class Context:
     waitlist_wish: WaitlistWish | None = None
     waitlist_entry_id: int = 0  # the waiting-list entry whose offered slot is pending
     handoff_at: str = ""  # ISO instant of the hand-off: the staff queue's "waiting since"
+    # Safety mode (dialogue/safety.py): after an emergency or a self-harm message, what follows
+    # is answered in that mode until the patient clearly moves on, a person writes, or it ages.
+    safety: str = ""  # "", "emergency" or "self_harm"
+    safety_at: str = ""  # ISO instant the mode began
+    safety_replies: int = 0  # follow-ups answered in the mode (alternates the wording)
+    # A yes/no the assistant offered with nothing else pending ("Quer marcar?", "Chamo a
+    # recepção?"): what a "sim" does ("booking" or "handoff"), and the specialty a booking starts with.
+    offer: str = ""
+    offer_specialty: str = ""
+    # What the last answer was about, for follow-ups ("e qd ele atende?", "e pelo X cobre?").
+    topic_doctor: str = ""
+    topic_specialty: str = ""
+    topic_exam: str = ""
+    last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
 
     # What survives :meth:`reset`.
-    SURVIVES_RESET = frozenset({"last_insurance"})
+    SURVIVES_RESET = frozenset(
+        {"last_insurance", "topic_doctor", "topic_specialty", "topic_exam", "last_replies"}
+    )
 
     def reset(self) -> None:
         """Forget everything but what :data:`SURVIVES_RESET` names.
@@ -205,7 +221,9 @@ class Context:
 _OPTIONAL_OBJECTS = frozenset({"yes_means", "waitlist_wish"})
 _INT_LISTS = frozenset({"cancel_ids", "appointment_options"})
 _STR_LISTS = frozenset({"doctor_options", "offered"})
-_INTS = frozenset({"stuck", "appointment_id", "reminder_appointment_id", "waitlist_entry_id"})
+_INTS = frozenset(
+    {"stuck", "appointment_id", "reminder_appointment_id", "waitlist_entry_id", "safety_replies"}
+)
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from rapidfuzz import fuzz
-
+from ..knowledge.faq import faq_index
 from ..nlu.name_words import NOT_NAME_WORDS
 from ..nlu.normalize import normalize
 from ..replies.format import WEEKDAYS, fmt_date, fmt_money, fmt_opening_hours, fmt_ranges, join_names
@@ -46,21 +45,10 @@ def price_range(catalog: Catalog, doctors: list[DoctorInfo]) -> str:
     return _t(catalog, "price_range", low=fmt_money(prices[0]), high=fmt_money(prices[-1]))
 
 
-def best_faq(catalog: Catalog, text: str, *, threshold: float = 62.0) -> FaqItem | None:
-    """The FAQ entry whose question best matches the message (content words only)."""
-    words = [w for w in _WORD_FORMS.findall(normalize(text)) if w not in NOT_NAME_WORDS]
-    if not words or not catalog.faq:
-        return None
-    query = " ".join(words)
-    scored = []
-    for item in catalog.faq:
-        q_words = [w for w in _WORD_FORMS.findall(normalize(item.question)) if w not in NOT_NAME_WORDS]
-        score = fuzz.token_set_ratio(query, " ".join(q_words))
-        # Shared stems ("estacionamento" / "estacionar") count as a strong signal.
-        stems = {w[:5] for w in words} & {w[:5] for w in q_words}
-        scored.append((score + 10 * len(stems), item))
-    score, item = max(scored, key=lambda x: x[0])
-    return item if score >= threshold else None
+def best_faq(catalog: Catalog, text: str) -> FaqItem | None:
+    """The FAQ entry (or the clinic's contacts) that answers ``text``; None when none clearly does."""
+    match = faq_index(catalog).search(text)
+    return match.item if match else None
 
 
 def answer_doctors(catalog: Catalog, parse: ParseResult) -> str:
@@ -247,10 +235,10 @@ def answer_location(catalog: Catalog, text: str) -> str:
     if _PARKING.search(t):
         if c.parking:
             return f"{c.parking}"
-        faq = best_faq(catalog, text, threshold=50)
+        faq = best_faq(catalog, text)
         return faq.answer if faq else _t(catalog, "location_no_parking", address=c.address)
     if _TRANSIT.search(t):
-        faq = best_faq(catalog, text, threshold=50)
+        faq = best_faq(catalog, text)
         if faq:
             return _t(catalog, "location_transit", answer=faq.answer, address=c.address)
     return _t(catalog, "location", address=c.address) if c.address else _t(catalog, "location_unknown")

@@ -26,6 +26,8 @@ def hand_to_staff(state: SessionState, *, now: dt.datetime) -> None:
     "waiting since". A conversation already with a person is left as it is.
     """
     if state.handed_off:
+        # A person is talking to the patient now: the assistant's safety answers stop.
+        state.context.safety, state.context.safety_at, state.context.safety_replies = "", "", 0
         return
     state.enter(State.HANDOFF)
     state.handed_off = True

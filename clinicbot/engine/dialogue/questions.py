@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from ..nlu.normalize import normalize
+from ..replies.format import of_clinic
 from ..state import FLOW_STATES, SessionState, State
 from ..types import ParseResult
-from . import answers
+from . import answers, references
 from .turn import Turn, resume
 
 
@@ -25,12 +26,19 @@ def also_books(parse: ParseResult, text: str) -> bool:
     )
 
 
+_QUESTION = re.compile(
+    r"\?|^(?:e )?(?:o que|oque|como|por que|porque|qual|quais|quando|onde|quanto|quantos|quantas|quem|"
+    r"tem|voces|pode|posso|da pra|aceita\w*|faz\w*|precisa)\b"
+)
+
+
 def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
-    """Greetings, thanks, goodbyes, yes/no with nothing pending, FAQ or "out of scope"; then resume."""
+    """Greetings, thanks, goodbyes, yes/no with nothing pending, the FAQ, or an honest "não sei"; then resume."""
     intent = parse.intent
     clinic = turn.catalog.clinic.name
     if intent == "greeting":
-        turn.say(turn.t("greeting_short") if st.state in FLOW_STATES else turn.t("greeting", clinic=clinic))
+        greeting = turn.t("greeting", clinic=clinic, of_clinic=of_clinic(clinic))
+        turn.say(turn.t("greeting_short") if st.state in FLOW_STATES else greeting)
     elif intent == "thanks":
         turn.say(turn.t("thanks"))
     elif intent == "goodbye":
@@ -40,14 +48,52 @@ def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
     elif intent == "deny" and st.state == State.IDLE:
         turn.say(turn.t("no_problem"))
     else:
-        faq = answers.best_faq(turn.catalog, text)
-        turn.say(faq.answer if faq else turn.t("out_of_scope"))
+        unanswered(st, parse, text, turn)
     if intent != "goodbye":
         resume(st, turn)
 
 
+def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
+    """What no intent covers: the clinic's FAQ, a specialty for a complaint, or an honest "não sei".
+
+    A question the clinic's data cannot answer is never given an unrelated answer: the
+    assistant says it does not know and offers a person ("sim" hands the conversation over).
+    """
+    faq = answers.best_faq(turn.catalog, text)
+    if faq:
+        turn.say(faq.answer)
+        return
+    suggestion = references.symptom_suggestion(st, parse, text, turn.catalog)
+    if suggestion and st.state not in FLOW_STATES:
+        turn.say(turn.t("symptom_suggestion", complaint=suggestion.complaint, specialty=suggestion.specialty))
+        offer(st, "booking", specialty=suggestion.specialty)
+        return
+    if _QUESTION.search(normalize(text)) or "?" in text:
+        turn.say(turn.t("dont_know"))
+        offer(st, "handoff")
+        return
+    turn.say(turn.t("out_of_scope"))
+
+
+def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
+    """Leave a yes/no offer pending ("Quer marcar?", "Chamo a recepção?") when nothing else is."""
+    if st.state != State.IDLE or st.handed_off:
+        return
+    st.context.offer, st.context.offer_specialty = what, specialty
+    st.context.expect = "confirm"
+
+
 def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
-    """The answer to a question about the clinic, by intent."""
+    """The answer to a question about the clinic, by intent (follow-ups read with the last subject)."""
+    parse = references.with_topic(st, parse, text)
+    references.remember_topic(st, parse, turn.catalog)
+    reply = _answer(st, parse, text, turn)
+    if parse.intent in ("ask_specialties", "ask_doctors") and "specialty" in parse.entities:
+        offer(st, "booking", specialty=parse.entities["specialty"])
+    return reply
+
+
+def _answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
     c = turn.catalog
     intent = parse.intent
     if intent == "ask_doctors":

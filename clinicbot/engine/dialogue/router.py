@@ -18,8 +18,8 @@ from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
 from ..types import ParseResult, TurnResult
-from . import appointments, booking, confirmation, questions, safety, waitlist
-from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, has_booking_data, resume
+from . import appointments, booking, confirmation, questions, references, safety, waitlist
+from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, finish, has_booking_data, resume
 
 # Turns in a row a booking may go nowhere (same state, nothing new understood) before a
 # person takes over: a patient the assistant keeps misunderstanding should not be left
@@ -40,11 +40,14 @@ class Policy:
             now_time=turn.now.time(),
             expect=state.context.expect,
         )
+        if parse.intent == "emergency":
+            safety.emergency(state, turn, tag=parse.tag)
+            return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+        if safety.in_safety_mode(state, turn):
+            safety.safety_follow_up(state, text, turn)
+            return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         if state.handed_off:
-            if parse.intent == "emergency":
-                safety.emergency(state, turn)
-            else:
-                turn.events.append("silent_handoff")
+            turn.events.append("silent_handoff")
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         before = _progress(state)
         route(Message(state, _same_plan(state, parse, text), matches, text, turn))
@@ -73,6 +76,12 @@ Step = Callable[[Message], None]
 
 def route(m: Message) -> None:
     """Hand the message to the first step that takes it."""
+    offered, offered_specialty = m.st.context.offer, m.st.context.offer_specialty
+    if offered:
+        # An offer is answered now or never: whatever comes next, it is withdrawn.
+        m.st.context.offer, m.st.context.offer_specialty, m.st.context.expect = "", "", ""
+        if _answer_offer(m, offered, offered_specialty):
+            return
     if m.intent != "emergency":
         if m.st.state == State.CONFIRMING_REMINDER and appointments.answer_reminder(m.st, m.parse, m.turn):
             return
@@ -82,6 +91,23 @@ def route(m: Message) -> None:
         if guard(m):
             step(m)
             return
+
+
+def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
+    """A plain yes or no to the assistant's "Quer marcar?" / "Chamo a recepção?"."""
+    bare = not (m.parse.entities or m.parse.tag)
+    if m.intent == "deny" and bare:
+        m.turn.say(m.turn.t("no_problem"))
+        return True
+    if m.intent != "confirm" or not bare:
+        return False
+    if offered == "handoff":
+        safety.hand_off(m.st, m.turn)
+        return True
+    booking.start_booking(m.st, m.turn)
+    entities = {"specialty": specialty} if specialty else {}
+    _fill(Message(m.st, ParseResult("schedule_appointment", 1.0, entities), m.matches, m.text, m.turn))
+    return True
 
 
 def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
@@ -95,6 +121,20 @@ def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
 # ------------------------------------------------------------------ guards
 def _intent(*intents: str) -> Guard:
     return lambda m: m.intent in intents
+
+
+def _tag(*tags: str) -> Guard:
+    return lambda m: m.parse.tag in tags
+
+
+def _yes_to_cancelling(m: Message) -> bool:
+    """ "sim, pode cancelar" while the assistant asks whether to cancel is the yes, not a new request."""
+    return m.st.state == State.CONFIRMING_CANCEL and m.intent == "cancel_appointment"
+
+
+def _gives_up(m: Message) -> bool:
+    """ "deixa pra lá", "esquece", "vou pensar e te falo": the patient drops what is in progress."""
+    return m.parse.tag == "stop_flow" and m.intent in {"deny", "goodbye"}
 
 
 def _state(state: State) -> Guard:
@@ -136,7 +176,22 @@ def _question(m: Message) -> None:
 
 
 def _fill(m: Message) -> None:
-    booking.merge(m.st, m.parse, m.matches, m.turn)
+    parse = references.with_topic(m.st, m.parse, m.text) if m.intent == "schedule_appointment" else m.parse
+    suggestion = references.symptom_suggestion(m.st, parse, m.text, m.turn.catalog)
+    if suggestion:
+        # "to com dor no joelho, quero marcar": the specialty that usually sees it, said as such.
+        m.turn.say(
+            m.turn.t("symptom_booking_note", complaint=suggestion.complaint, specialty=suggestion.specialty)
+        )
+        parse = ParseResult(
+            parse.intent,
+            parse.confidence,
+            {**parse.entities, "specialty": suggestion.specialty},
+            parse.choice,
+            parse.negated,
+            parse.tag,
+        )
+    booking.merge(m.st, parse, m.matches, m.turn)
     booking.advance(m.st, m.turn, m.matches)
 
 
@@ -160,10 +215,30 @@ def _social(m: Message) -> None:
     questions.social(m.st, m.parse, m.text, m.turn)
 
 
+def _cancel_confirmed(m: Message) -> None:
+    yes = ParseResult("confirm", m.parse.confidence, m.parse.entities, m.parse.choice, m.parse.negated)
+    appointments.confirm_cancel(m.st, yes, m.turn)
+
+
+def _medical_advice(m: Message) -> None:
+    safety.medical_advice(m.st, m.turn)
+    resume(m.st, m.turn)
+
+
+def _give_up(m: Message) -> None:
+    """End what is in progress politely; with nothing in progress it is a plain goodbye."""
+    in_progress = m.st.state != State.IDLE
+    finish(m.st)
+    m.turn.say(m.turn.t("flow_dropped" if in_progress else "no_problem"))
+
+
 # The first row whose guard holds handles the message (after the reminder and waiting list).
 ROUTES: tuple[tuple[Guard, Step], ...] = (
-    (_intent("emergency"), lambda m: safety.emergency(m.st, m.turn)),
+    (_tag("complaint"), lambda m: safety.complaint(m.st, m.turn)),
     (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
+    (_tag("medical_advice"), _medical_advice),
+    (_gives_up, _give_up),
+    (_yes_to_cancelling, _cancel_confirmed),
     (_intent("cancel_appointment"), lambda m: appointments.start_cancel(m.st, m.parse, m.text, m.turn)),
     (_moves_a_booking, lambda m: appointments.start_reschedule(m.st, m.parse, m.turn)),
     (_intent("check_appointment"), _check),

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ..llm.retrieval import tokenize
+from ..nlu.stems import tokenize
 from ..types import Catalog, FaqItem
 
 MIN_SCORE = 3.0

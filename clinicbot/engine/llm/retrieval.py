@@ -13,38 +13,15 @@ evaluation sets; the figures are in the README.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Protocol
 
-import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-from ..nlu.normalize import normalize
-from ..nlu.vocabulary import FUNCTION_WORDS
+from ..nlu.stems import STOPWORDS, tokenize
 from .facts import Fact
 
-_WORDS = re.compile(r"[a-z0-9]+")
-# Function words match every fact and say nothing about the topic; so do these question words.
-STOPWORDS = FUNCTION_WORDS | frozenset(
-    {"ao", "aos", "estao", "ou", "quantas", "quantos", "sao", "ser", "sobre"}
-)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> snowballstemmer.Stemmer:
-    return snowballstemmer.stemmer("portuguese")
-
-
-@lru_cache(maxsize=4096)
-def _stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
-
-
-def tokenize(text: str) -> list[str]:
-    """Stems of the content words of ``text`` (accents folded, abbreviations expanded)."""
-    return [_stem(w) for w in _WORDS.findall(normalize(text)) if w not in STOPWORDS and len(w) > 1]
+__all__ = ["STOPWORDS", "Bm25Retriever", "OverlapRetriever", "Retriever", "tokenize"]
 
 
 class Retriever(Protocol):

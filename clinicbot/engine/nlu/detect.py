@@ -6,12 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from ..llm.understanding import validated
 from ..ports import Interpreter
 from ..types import Catalog, ParseResult
 from . import intents as cue
-from .combine import RULE_FINAL, combine
-from .features import featurize, mask, symbol_tokens
+from .decide import ASK_LLM_BELOW, decide
+from .features import reading_features, state_group
 from .lexicon import Lexicon, Matches
 from .model import IntentModel, load_model
 from .names import bare_name, introduced_name
@@ -20,8 +19,7 @@ from .temporal import TemporalMatch, extract_choice_number, extract_temporal
 from .vocabulary import SPECIALTY_LIKE_SUFFIXES
 
 MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not a request)
-# Below this confidence a configured LLM is asked for a second reading.
-ASK_LLM_BELOW = 0.55
+__all__ = ["ASK_LLM_BELOW", "MAX_TEXT", "Understanding", "state_group"]
 
 # States in which the assistant is waiting for something specific.
 BOOKING_STATES = frozenset({"collecting", "choosing_slot", "choosing_doctor", "confirming", "rescheduling"})
@@ -29,26 +27,6 @@ CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appoint
 CONFIRM_STATES = frozenset(
     {"confirming", "confirming_cancel", "confirming_reschedule", "confirming_reminder"}
 )
-_WAITING_FOR_YES = frozenset({"confirming", "confirming_cancel", "confirming_reschedule", "waitlist_offer"})
-_WAITING_FOR_PICK = frozenset(
-    {"choosing_slot", "choosing_doctor", "choosing_appointment", "confirming_reminder"}
-)
-
-
-def state_group(state: str, expect: str = "") -> str:
-    """The contract situation of an internal state: what the assistant is waiting for.
-
-    The learned model knows only these four, so it carries over to any dialogue design.
-    """
-    if state in _WAITING_FOR_YES or expect == "confirm":
-        return "awaiting_confirmation"
-    if state in _WAITING_FOR_PICK:
-        return "awaiting_choice"
-    if state in ("idle", "handoff", ""):
-        return "idle"
-    return "awaiting_info"
-
-
 # Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
 _FILLER = frozenset(
     [
@@ -266,35 +244,9 @@ class Understanding:
         the clinic's own names before it counts.
         """
         r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
-        rule_intent, rule_confidence = self._intent(r, state)
-        tag = ""
-        intent, confidence = rule_intent, rule_confidence
-        group = state_group(state, expect)
-        rule_emergency = self._rule_emergency(r)
-        if self.model is not None:
-            prediction = self.model.predict(self.features(r, raw, group, rule_intent))
-            as_if_idle = (
-                None if group == "idle" else self.model.predict(self.features(r, raw, "idle", rule_intent))
-            )
-            intent, confidence, tag = combine(
-                prediction,
-                rule_intent,
-                rule_confidence,
-                group,
-                rule_emergency=rule_emergency,
-                as_if_idle=as_if_idle,
-            )
-        settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
-        if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:
-            second = validated(
-                interpreter.interpret(raw[:MAX_TEXT], situation=group, catalog=self.catalog, today=today),
-                self.catalog,
-                today,
-            )
-            if second is not None:
-                intent, confidence, tag = second.intent, ASK_LLM_BELOW, ""
-                for key, value in second.entities.items():
-                    r.entities.setdefault(key, value)
+        intent, confidence, tag = decide(
+            self, r, raw, state=state, group=state_group(state, expect), today=today, interpreter=interpreter
+        )
         choice = r.choice if state in CHOICE_STATES or intent == "provide_info" else None
         parse = ParseResult(
             intent=intent,
@@ -308,14 +260,10 @@ class Understanding:
 
     def features(self, r: _Reading, raw: str, group: str, rule_intent: str) -> list[str]:
         """The learned model's view of a reading: masked text, emojis, state and the rules' intent."""
-        spans = [(m.start, m.end, m.key) for m in r.matches.mentions]
-        spans += [(a, b, "when") for a, b in r.temporal.spans]
         name = r.entities.get("patient_name")
-        if name:
-            pos = r.text.find(normalize(name))
-            if pos >= 0:
-                spans.append((pos, pos + len(normalize(name)), "name"))
-        return featurize(mask(r.text, spans), symbol_tokens(raw[:MAX_TEXT]), group, rule_intent)
+        return reading_features(
+            r.text, r.matches, r.temporal.spans, normalize(name) if name else "", raw, group, rule_intent
+        )
 
     def model_features(
         self, raw: str, *, state: str, today: dt.date, now_time: dt.time | None = None, expect: str = ""

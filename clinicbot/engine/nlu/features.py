@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 # Placeholders written in capitals: normalised text is lower case, so they never collide.
 MASK_TOKENS = {
@@ -28,6 +29,26 @@ MASK_TOKENS = {
 # The four situations of the evaluation contract: enough for the model, and the same for
 # every clinic. Internal states are mapped onto them by the caller.
 STATE_GROUPS = ("idle", "awaiting_info", "awaiting_choice", "awaiting_confirmation")
+
+_WAITING_FOR_YES = frozenset({"confirming", "confirming_cancel", "confirming_reschedule", "waitlist_offer"})
+_WAITING_FOR_PICK = frozenset(
+    {"choosing_slot", "choosing_doctor", "choosing_appointment", "confirming_reminder"}
+)
+
+
+def state_group(state: str, expect: str = "") -> str:
+    """The contract situation of an internal state: what the assistant is waiting for.
+
+    The learned model knows only these four, so it carries over to any dialogue design.
+    """
+    if state in _WAITING_FOR_YES or expect == "confirm":
+        return "awaiting_confirmation"
+    if state in _WAITING_FOR_PICK:
+        return "awaiting_choice"
+    if state in ("idle", "handoff", ""):
+        return "idle"
+    return "awaiting_info"
+
 
 _DIGITS = re.compile(r"\d+")
 CHAR_NGRAMS = (2, 3, 4, 5)
@@ -107,3 +128,21 @@ def featurize(masked: str, symbols: Sequence[str], state: str, rule_intent: str)
         for n in CHAR_NGRAMS:
             feats.extend(f"c={chars[i : i + n]}" for i in range(len(chars) - n + 1))
     return feats
+
+
+def reading_features(
+    text: str,
+    matches: Any,
+    temporal_spans: Iterable[tuple[int, int]],
+    name: str,
+    raw: str,
+    group: str,
+    rule_intent: str,
+) -> list[str]:
+    """The features of one NLU reading: its normalised ``text`` with the lexicon's mentions,
+    the temporal spans and the patient's (normalised) ``name`` masked, plus ``raw``'s emojis."""
+    spans = [(m.start, m.end, m.key) for m in matches.mentions]
+    spans += [(a, b, "when") for a, b in temporal_spans]
+    if name and (pos := text.find(name)) >= 0:
+        spans.append((pos, pos + len(name), "name"))
+    return featurize(mask(text, spans), symbol_tokens(raw[:2000]), group, rule_intent)

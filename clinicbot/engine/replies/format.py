@@ -85,3 +85,24 @@ def fmt_opening_hours(hours: dict[int, tuple[TimeRange, ...]]) -> str:
         label = WEEKDAYS[days[0]] if len(days) == 1 else f"{WEEKDAYS[days[0]]} a {WEEKDAYS[days[-1]]}"
         parts.append(f"{label.replace('-feira', '')}, das {text}")
     return "; ".join(parts)
+
+
+# First words of clinic names that are masculine ("do Hospital X", "do Centro Médico Y").
+_MASCULINE_STARTS = (
+    "hospital",
+    "centro",
+    "instituto",
+    "consultorio",
+    "ambulatorio",
+    "espaco",
+    "nucleo",
+    "grupo",
+)
+
+
+def of_clinic(name: str) -> str:
+    """ "da Clínica Vida", "do Hospital Santa Luzia": the clinic's name after "de" with its article."""
+    first = name.split()[0].lower() if name.split() else ""
+    folded = "".join(c for c in first if c.isalpha())
+    folded = folded.translate(str.maketrans("áàâãéêíóôõúç", "aaaaeeiooouc"))
+    return f"{'do' if folded.startswith(_MASCULINE_STARTS) else 'da'} {name}"

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, str] = {
     "greeting": (
-        "Olá! 😊 Sou o assistente virtual — {clinic}. Posso marcar, remarcar ou cancelar consultas "
+        "Olá! 😊 Sou o assistente virtual {of_clinic}. Posso marcar, remarcar ou cancelar consultas "
         "e tirar dúvidas sobre médicos, convênios, exames, valores, horários e endereço. Como posso ajudar?"
     ),
     "greeting_short": "Olá! 😊",
@@ -25,12 +25,47 @@ DEFAULTS: dict[str, str] = {
         "responder dúvidas sobre a clínica. Se preferir, digite *atendente* para falar com a nossa equipe."
     ),
     "emergency": (
-        "⚠️ Isso pode ser uma emergência. Ligue *agora* para o SAMU (192) ou vá ao pronto-socorro mais "
-        "próximo. Não espere por uma consulta agendada. Se houver risco imediato, ligue 192."
+        "⚠️ Isso pode ser uma emergência. Ligue *agora* para o SAMU (192) ou vá à UPA ou ao pronto-socorro "
+        "mais próximo. Não espere por uma consulta agendada. Nossa equipe foi avisada."
+    ),
+    # Safety mode (engine/dialogue/safety.py): follow-ups alternate between _0 and _1 so the
+    # same message is never sent twice in a row.
+    "emergency_follow_up_0": (
+        "Por favor, não espere: ligue agora para o SAMU (192) ou vá à UPA ou ao pronto-socorro mais "
+        "próximo. Por aqui não consigo avaliar nem orientar o atendimento de urgência."
+    ),
+    "emergency_follow_up_1": (
+        "Numa urgência, quem orienta é o SAMU: ligue 192 (a ligação é gratuita) e siga as instruções "
+        "deles. Nossa clínica não faz atendimento de urgência; nossa equipe já foi avisada."
+    ),
+    "self_harm": (
+        "Sinto muito que você esteja passando por isso. 💙 Você não está sozinho(a): o CVV atende 24 horas, "
+        "de graça, pelo telefone 188 ou pelo chat em cvv.org.br. Se houver risco imediato, ligue 192 (SAMU). "
+        "Vou chamar uma pessoa da nossa equipe para falar com você por aqui."
+    ),
+    "self_harm_follow_up_0": (
+        "Estou aqui com você. 💙 Ligue para o CVV no 188 (24 horas, gratuito) — eles estão prontos para "
+        "ouvir. Se houver risco imediato, ligue 192. Uma pessoa da nossa equipe vai responder por aqui."
+    ),
+    "self_harm_follow_up_1": (
+        "O que você sente importa. 💙 Conversar ajuda: o CVV atende pelo 188 ou pelo chat em cvv.org.br, "
+        "a qualquer hora. Em risco imediato, ligue 192. Nossa equipe já foi chamada."
+    ),
+    "safety_resolved": (
+        "Que bom saber! 🙏 Se precisar de algo — por exemplo, marcar uma consulta de acompanhamento —, "
+        "é só me dizer."
+    ),
+    "medical_advice": (
+        "Não posso orientar sobre remédios, doses ou sintomas por aqui: isso precisa ser avaliado por um "
+        "médico. 🙏 Posso marcar uma consulta para você ou chamar alguém da recepção. O que prefere?"
     ),
     "handoff": (
         "Certo! Vou passar a sua conversa para a nossa equipe de atendimento. Uma pessoa vai responder "
         "por aqui em breve. 🙋"
+    ),
+    "handoff_complaint": (
+        "Sinto muito pelo transtorno. 😔 Vou passar a sua mensagem agora para a nossa equipe; uma pessoa "
+        "vai responder por aqui em breve."
     ),
     "handoff_stuck": (
         "Desculpe, não estou conseguindo concluir o seu agendamento por aqui. 🙏 Vou passar a sua "
@@ -134,6 +169,18 @@ DEFAULTS: dict[str, str] = {
     # Small replies of the dialogue.
     "anything_else": "👍 Posso ajudar em mais alguma coisa?",
     "no_problem": "Tudo bem! Se precisar, é só chamar.",
+    # A question the clinic's data cannot answer: honest, and a person is offered ("sim" hands over).
+    "dont_know": (
+        "Essa eu não sei responder com certeza. 🙏 Quer que eu chame alguém da recepção para te ajudar? "
+        "(responda *sim*)"
+    ),
+    # A complaint with no request: the specialty that usually sees it, as a suggestion.
+    "symptom_suggestion": (
+        "Para {complaint}, quem costuma atender é {specialty} — é só uma sugestão: o médico é quem avalia. "
+        "Quer marcar uma consulta de {specialty}?"
+    ),
+    "symptom_booking_note": "Para {complaint}, quem costuma atender é {specialty}; vou seguir com {specialty} (se preferir outra especialidade, é só dizer).",
+    "flow_dropped": "Tudo bem, deixei isso de lado. 🙂 Quando quiser retomar, é só me chamar.",
     "ask_other_day": "Tudo bem. Qual outro dia ou horário seria melhor para você?",
     "confirm_cancel_again": "Responda *sim* para cancelar ou *não* para manter a consulta.",
     "next_business_day": "o próximo dia útil",

@@ -1,0 +1,73 @@
+"""What a message leaves unsaid: "e qd ele atende?", "com ela", "e pelo Bradesco cobre?".
+
+The last answer's subject (a doctor, a specialty, an exam) is remembered in the context; a
+short follow-up or a pronoun with no subject of its own is read as being about it. A
+complaint with no specialty named ("dor no joelho") gets the specialty that usually sees
+it, as a suggestion (:mod:`clinicbot.engine.knowledge.symptoms`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..knowledge.symptoms import Suggestion, suggest_specialty
+from ..nlu.normalize import normalize
+from ..state import SessionState
+from ..types import Catalog, ParseResult
+
+_SUBJECTS = ("doctor", "specialty", "exam")
+# A pronoun or a leading "e" that points back to what was just talked about.
+_POINTS_BACK = re.compile(
+    r"^e\b|\b(?:ele|ela|dele|dela|nele|nela|esse|essa|desse|dessa|nesse|nessa|o mesmo|a mesma|com o doutor|com a doutora)\b"
+)
+_FOLLOW_UP_WORDS = 6
+
+
+def with_topic(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
+    """The parse with the remembered subject added when the message only points back to it."""
+    if _names_a_subject(parse) or not _topic(st):
+        return parse
+    words = normalize(text).split()
+    if not (
+        _POINTS_BACK.search(" ".join(words))
+        or len(words) <= _FOLLOW_UP_WORDS
+        and parse.intent.startswith("ask_")
+    ):
+        return parse
+    entities = dict(parse.entities)
+    for key, value in _topic(st).items():
+        entities.setdefault(key, value)
+    return ParseResult(parse.intent, parse.confidence, entities, parse.choice, parse.negated, parse.tag)
+
+
+def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> None:
+    """Keep what this answer was about (a doctor implies his specialty when he has one)."""
+    e = parse.entities
+    if not _names_a_subject(parse):
+        return
+    doctor = catalog.doctor(e.get("doctor"))
+    st.context.topic_doctor = doctor.name if doctor else ""
+    specialty = e.get("specialty") or (
+        doctor.specialties[0] if doctor and len(doctor.specialties) == 1 else ""
+    )
+    st.context.topic_specialty = specialty
+    st.context.topic_exam = e.get("exam", "")
+
+
+def symptom_suggestion(
+    st: SessionState, parse: ParseResult, text: str, catalog: Catalog
+) -> Suggestion | None:
+    """The specialty for a complaint, when neither the message nor the draft names one."""
+    if {"specialty", "doctor"} & parse.entities.keys() or st.specialty or st.doctor:
+        return None
+    return suggest_specialty(text, catalog)
+
+
+def _topic(st: SessionState) -> dict[str, str]:
+    ctx = st.context
+    found = {"doctor": ctx.topic_doctor, "specialty": ctx.topic_specialty, "exam": ctx.topic_exam}
+    return {k: v for k, v in found.items() if v}
+
+
+def _names_a_subject(parse: ParseResult) -> bool:
+    return any(key in parse.entities for key in _SUBJECTS)

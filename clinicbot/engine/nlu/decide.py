@@ -1,0 +1,79 @@
+"""Deciding a message's intent: the rules, the learned model and, when unsure, an LLM.
+
+:func:`decide` is the one place the three readings meet (the rules' own reading stays in
+:mod:`.detect`, the model's arithmetic in :mod:`.combine`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+from ..llm.understanding import validated
+from ..ports import Interpreter
+from ..types import Catalog
+from .combine import RULE_FINAL, combine
+from .model import IntentModel
+
+
+class Reader(Protocol):
+    """What :func:`decide` needs of the NLU (:class:`~clinicbot.engine.nlu.detect.Understanding`)."""
+
+    catalog: Catalog
+    model: IntentModel | None
+
+    def _intent(self, r: Any, state: str) -> tuple[str, float]: ...
+
+    def _rule_emergency(self, r: Any) -> bool: ...
+
+    def features(self, r: Any, raw: str, group: str, rule_intent: str) -> list[str]: ...
+
+
+MAX_TEXT = 2000
+# Below this confidence a configured LLM is asked for a second reading.
+ASK_LLM_BELOW = 0.55
+
+
+def decide(
+    u: Reader,
+    r: Any,
+    raw: str,
+    *,
+    state: str,
+    group: str,
+    today: dt.date,
+    interpreter: Interpreter | None,
+) -> tuple[str, float, str]:
+    """(intent, confidence, tag) of a reading ``r`` of ``raw`` in ``state`` (contract situation ``group``).
+
+    ``interpreter`` (an LLM, when the clinic configured one) is asked for a second reading
+    only when the offline NLU is unsure, never about an emergency or an explicit request for
+    a person or a cancellation; its reading is checked against the clinic's own names
+    before it counts, and its entities only fill gaps.
+    """
+    rule_intent, rule_confidence = u._intent(r, state)
+    intent, confidence, tag = rule_intent, rule_confidence, ""
+    rule_emergency = u._rule_emergency(r)
+    if u.model is not None:
+        prediction = u.model.predict(u.features(r, raw, group, rule_intent))
+        as_if_idle = None if group == "idle" else u.model.predict(u.features(r, raw, "idle", rule_intent))
+        intent, confidence, tag = combine(
+            prediction,
+            rule_intent,
+            rule_confidence,
+            group,
+            rule_emergency=rule_emergency,
+            as_if_idle=as_if_idle,
+        )
+    settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
+    if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:
+        second = validated(
+            interpreter.interpret(raw[:MAX_TEXT], situation=group, catalog=u.catalog, today=today),
+            u.catalog,
+            today,
+        )
+        if second is not None:
+            intent, confidence, tag = second.intent, ASK_LLM_BELOW, ""
+            for key, value in second.entities.items():
+                r.entities.setdefault(key, value)
+    return intent, confidence, tag
