@@ -11,7 +11,15 @@ import re
 from ..knowledge.faq import faq_index
 from ..nlu.name_words import NOT_NAME_WORDS
 from ..nlu.normalize import normalize
-from ..replies.format import WEEKDAYS, fmt_date, fmt_money, fmt_opening_hours, fmt_ranges, join_names
+from ..replies.format import (
+    WEEKDAYS,
+    fmt_date,
+    fmt_money,
+    fmt_opening_hours,
+    fmt_ranges,
+    fmt_weekly_schedule,
+    join_names,
+)
 from ..replies.templates import render
 from ..state import SessionState
 from ..types import Catalog, DoctorInfo, FaqItem, ParseResult
@@ -55,7 +63,7 @@ def answer_doctors(catalog: Catalog, parse: ParseResult) -> str:
     """Who works here: one doctor (specialties, days, insurances), a specialty's doctors, or all."""
     e = parse.entities
     if "doctor" in e and (doc := catalog.doctor(e["doctor"])):
-        days = ", ".join(WEEKDAYS[wd].replace("-feira", "") for wd in sorted(doc.schedule))
+        days = fmt_weekly_schedule(doc.schedule)
         insurances = join_names(doc.insurances)
         return _t(
             catalog,
@@ -210,7 +218,15 @@ def answer_price(catalog: Catalog, parse: ParseResult, state: SessionState) -> s
 
 
 def answer_hours(catalog: Catalog, parse: ParseResult) -> str:
-    """Opening hours, on a given day (holidays included) or in general."""
+    """When a doctor (or a specialty's doctors) sees patients, or the clinic's opening hours."""
+    e = parse.entities
+    doctors = [d] if (d := catalog.doctor(e.get("doctor"))) else catalog.doctors_of(e.get("specialty", ""))
+    if doctors and "date" not in e:
+        return "\n".join(
+            _t(catalog, "doctor_hours", doctor=doc.name, schedule=fmt_weekly_schedule(doc.schedule))
+            for doc in doctors[:4]
+            if doc.schedule
+        )
     hours = opening_hours_text(catalog)
     date = parse.entities.get("date")
     if date:

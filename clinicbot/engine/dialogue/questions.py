@@ -59,6 +59,7 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
     A question the clinic's data cannot answer is never given an unrelated answer: the
     assistant says it does not know and offers a person ("sim" hands the conversation over).
     """
+    references.remember_topic(st, parse, turn.catalog)  # "a dermatologista atende online?" -> "com ela"
     faq = answers.best_faq(turn.catalog, text)
     if faq:
         turn.say(faq.answer)

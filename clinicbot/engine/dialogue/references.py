@@ -46,6 +46,8 @@ def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> No
     if not _names_a_subject(parse):
         return
     doctor = catalog.doctor(e.get("doctor"))
+    if doctor is None and "specialty" in e and len(only := catalog.doctors_of(e["specialty"])) == 1:
+        doctor = only[0]  # "quem é o otorrino?" -> the one otorrino: "e qd ele atende?"
     st.context.topic_doctor = doctor.name if doctor else ""
     specialty = e.get("specialty") or (
         doctor.specialties[0] if doctor and len(doctor.specialties) == 1 else ""

@@ -40,10 +40,11 @@ class Policy:
             now_time=turn.now.time(),
             expect=state.context.expect,
         )
-        if parse.intent == "emergency":
+        in_safety_mode = safety.in_safety_mode(state, turn)
+        if parse.intent == "emergency" and not (in_safety_mode and safety.continues(state, parse, text)):
             safety.emergency(state, turn, tag=parse.tag)
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
-        if safety.in_safety_mode(state, turn):
+        if in_safety_mode:
             safety.safety_follow_up(state, text, turn)
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         if state.handed_off:

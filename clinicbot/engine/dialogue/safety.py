@@ -19,6 +19,7 @@ import re
 from ..hours import fmt_opening, is_open, next_opening
 from ..nlu.normalize import normalize
 from ..state import SessionState, State
+from ..types import ParseResult
 from . import answers
 from .turn import Turn
 
@@ -70,6 +71,17 @@ def in_safety_mode(st: SessionState, turn: Turn) -> bool:
         _leave_safety_mode(st)
         return False
     return True
+
+
+def continues(st: SessionState, parse: ParseResult, text: str) -> bool:
+    """An emergency message in safety mode that only continues the same situation.
+
+    "o SAMU levou ela, já voltou do hospital" reads like an emergency but ends it; more of
+    the same emergency gets the follow-up wording (never the same message twice in a row).
+    A self-harm message after an emergency is a new situation.
+    """
+    kind = SELF_HARM if parse.tag == SELF_HARM else EMERGENCY
+    return bool(_MOVED_ON.search(normalize(text))) or kind == st.context.safety
 
 
 def safety_follow_up(st: SessionState, text: str, turn: Turn) -> bool:

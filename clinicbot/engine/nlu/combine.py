@@ -20,7 +20,19 @@ EMERGENCY_THRESHOLD = 0.35
 RULE_WEIGHT = 0.25
 # Below this probability the model is guessing: the rules' reading stands.
 UNSURE = 0.35
+# The rules' "final" cues stand unless the model is this sure of another intent.
+OVERRULE_AT = 0.7
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
+
+
+def _overruled(probs: dict[str, float], rule_intent: str) -> bool:
+    """The model is sure of something else and all but excludes the rules' cue.
+
+    "vcs desmarcaram minha consulta sem avisar, quero falar com um responsável" has the
+    cancel cue ("desmarc…") but asks for a person.
+    """
+    best = max(probs, key=lambda k: probs[k])
+    return best != rule_intent and probs[best] >= OVERRULE_AT and probs.get(rule_intent, 0.0) < 0.1
 
 
 def _emergency_probability(prediction: Prediction) -> float:
@@ -55,7 +67,7 @@ def combine(
     p_emergency = _emergency_probability(alarm)
     if p_emergency >= EMERGENCY_THRESHOLD:
         return "emergency", p_emergency, _best_tag(alarm, "emergency")
-    if rule_intent in RULE_FINAL:
+    if rule_intent in RULE_FINAL and not _overruled(probs, rule_intent):
         return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
     votes = dict(probs)
     votes[rule_intent] = votes.get(rule_intent, 0.0) + RULE_WEIGHT * rule_confidence

@@ -106,3 +106,18 @@ def of_clinic(name: str) -> str:
     folded = "".join(c for c in first if c.isalpha())
     folded = folded.translate(str.maketrans("áàâãéêíóôõúç", "aaaaeeiooouc"))
     return f"{'do' if folded.startswith(_MASCULINE_STARTS) else 'da'} {name}"
+
+
+def fmt_weekly_schedule(schedule: dict[int, tuple[TimeRange, ...]]) -> str:
+    """ "às segundas e às quartas, das 08:00 às 12:00; aos sábados, das 08:00 às 11:00".
+
+    Days with the same hours are named together, in week order, with their article.
+    """
+    groups: dict[str, list[int]] = {}
+    for wd in sorted(schedule):
+        groups.setdefault(fmt_ranges(schedule[wd]), []).append(wd)
+    parts = [
+        f"{join_names(WEEKDAYS_PLURAL[wd] for wd in days)}, das {ranges}"
+        for ranges, days in sorted(groups.items(), key=lambda kv: kv[1][0])
+    ]
+    return "; ".join(parts)

@@ -206,7 +206,8 @@ DEFAULTS: dict[str, str] = {
     # Answers to questions about the clinic (engine/dialogue/answers.py). "_one"/"_many": one or
     # several doctors (the verb agrees: "atende" / "atendem").
     "doctor_info": "{doctor} atende {specialties} aqui na clínica{days}.{insurances}",
-    "doctor_info_days": ", às {days}",
+    "doctor_info_days": ", {days}",
+    "doctor_hours": "{doctor} atende {schedule}.",
     "doctor_info_insurances": " Convênios: {insurances}.",
     "specialty_no_doctors": "No momento não temos médicos de {specialty}.",
     "specialty_doctors_one": "Em {specialty}, atende aqui: {names}. Quer marcar uma consulta?",
