@@ -25,6 +25,23 @@ OVERRULE_AT = 0.7
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
 
 
+# Intents whose reading depends on what the assistant asked ("sim", "o primeiro", "Ana").
+STATE_BOUND = frozenset({"confirm", "deny", "provide_info"})
+CLEAR_IDLE_READING = 0.8
+UNSURE_WAITING_READING = 0.6
+
+
+def _plain_question(as_if_idle: Prediction, probs: dict[str, float]) -> bool:
+    """Read as if nothing were pending, the message is clearly something no answer depends on."""
+    idle = as_if_idle.intent_probabilities()
+    best = max(idle, key=lambda k: idle[k])
+    return (
+        best not in STATE_BOUND
+        and idle[best] >= CLEAR_IDLE_READING
+        and max(probs.values()) < UNSURE_WAITING_READING
+    )
+
+
 def _overruled(probs: dict[str, float], rule_intent: str) -> bool:
     """The model is sure of something else and all but excludes the rules' cue.
 
@@ -67,6 +84,10 @@ def combine(
     p_emergency = _emergency_probability(alarm)
     if p_emergency >= EMERGENCY_THRESHOLD:
         return "emergency", p_emergency, _best_tag(alarm, "emergency")
+    if as_if_idle is not None and _plain_question(as_if_idle, probs):
+        # A clear question stays a question while the assistant waits for an answer.
+        probs = as_if_idle.intent_probabilities()
+        prediction = as_if_idle
     if rule_intent in RULE_FINAL and not _overruled(probs, rule_intent):
         return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
     votes = dict(probs)

@@ -26,6 +26,18 @@ import numpy as np
 DEFAULT_PATH = Path(__file__).with_name("model_data") / "intent_model.npz"
 
 
+GROUPS = 3
+
+
+def feature_group(feature: str) -> int:
+    """0: character n-grams, 1: words and word pairs, 2: everything else (state, rules)."""
+    if feature.startswith("c="):
+        return 0
+    if feature.startswith(("w=", "b=", "sw=")):
+        return 1
+    return 2
+
+
 def intent_of(label: str) -> str:
     """The contract intent of a model label: "out_of_scope/faq" -> "out_of_scope"."""
     return label.split("/", 1)[0]
@@ -73,23 +85,42 @@ class IntentModel:
         meta: dict[str, Any] | None = None,
     ) -> None:
         self.index = {feature: i for i, feature in enumerate(vocabulary)}
+        self.groups = np.fromiter(
+            (feature_group(f) for f in vocabulary), dtype=np.int8, count=len(vocabulary)
+        )
         self.idf = np.asarray(idf, dtype=np.float32)
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)  # features x labels
         self.bias = np.asarray(bias, dtype=np.float32)
         self.labels = tuple(labels)
         self.meta = dict(meta or {})
+        # How the artefact's vectors were normalised when it was trained: prediction must agree.
+        self.per_group = self.meta.get("norm", "global") == "groups"
 
     # ------------------------------------------------------------------ vectors
     def vector(self, features: Sequence[str]) -> tuple[Any, Any]:
-        """Column indices and L2-normalised sublinear TF-IDF values of known features."""
+        """Column indices and sublinear TF-IDF values of known features, L2-normalised per group.
+
+        Words, character n-grams and the rest (state, masks' context, the rules' reading) are
+        normalised separately, as a union of three vectorisers would be: a long greeting's
+        dozens of character n-grams must not drown the few words that carry the request.
+        (Artefacts trained before that are normalised as one vector: ``meta["norm"]``.)
+        """
         counts = Counter(i for f in features if (i := self.index.get(f)) is not None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float32, count=len(counts))
         values = tf * self.idf[idx]
-        norm = float(np.sqrt(np.dot(values, values)))
-        return idx, values / norm if norm else values
+        if not self.per_group:
+            norm = float(np.sqrt(np.dot(values, values)))
+            return idx, values / norm if norm else values
+        groups = self.groups[idx]
+        for group in range(GROUPS):
+            mask = groups == group
+            norm = float(np.sqrt(np.dot(values[mask], values[mask])))
+            if norm:
+                values[mask] /= norm
+        return idx, values
 
     def predict(self, features: Sequence[str]) -> Prediction:
         """Probabilities of every label for one message's features."""

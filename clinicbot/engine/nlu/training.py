@@ -161,12 +161,14 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     vocabulary, idf = _vocabulary(examples, min_df)
+    meta = {**(meta or {}), "c": c, "min_df": min_df, "examples": len(examples), "norm": "groups"}
     shell = IntentModel(
         vocabulary=vocabulary,
         idf=idf,
         weights=np.zeros((len(vocabulary), 1)),
         bias=np.zeros(1),
         labels=["?"],
+        meta=meta,
     )
     rows: list[int] = []
     cols: list[int] = []
@@ -192,7 +194,7 @@ def fit(
         weights=coef.T,
         bias=intercept,
         labels=[str(label) for label in classifier.classes_],
-        meta={**(meta or {}), "c": c, "min_df": min_df, "examples": len(examples)},
+        meta=meta,
     )
 
 
