@@ -122,7 +122,7 @@ def test_nothing_in_progress_no_voltando_ao_agendamento():
 # ----------------------------------------------------------------------------- honest answers
 def test_a_question_the_clinic_cannot_answer_gets_an_honest_dont_know_and_a_person_on_yes():
     c = Conversation()
-    reply = fold(c.says("a clinica tem gerador de energia?"))
+    reply = fold(c.says("tem tomada pra carregar o celular na sala de espera?"))
     assert "nao sei" in reply and "recepcao" in reply
     c.says("sim")
     assert c.state.handed_off
