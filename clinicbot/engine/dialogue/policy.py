@@ -30,7 +30,7 @@ from ..hours import fmt_opening, is_open, next_opening
 from ..nlu.detect import Understanding
 from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
-from ..ports import Availability, BookingError, BookingRequest, Bookings, Waitlist
+from ..ports import Availability, BookingError, BookingRequest, Bookings, Interpreter, Waitlist
 from ..replies.format import (
     WEEKDAYS_PLURAL,
     fmt_date,
@@ -70,6 +70,7 @@ class Turn:
     bookings: Bookings
     now: dt.datetime  # aware, in the clinic's timezone
     waitlist: Waitlist | None = None  # None: no waiting list offered
+    interpreter: Interpreter | None = None  # an LLM's second reading of unsure messages (None: offline)
     replies: list[Reply] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     _taken: dict[tuple[int, dt.date], set[dt.time]] = field(default_factory=dict)
@@ -98,7 +99,12 @@ class Policy:
         """Read ``text`` in ``state`` and return the replies; ``state`` is updated in place."""
         expect = str(state.context.get("expect", ""))
         parse, matches = turn.understanding.detect(
-            text, state=state.state, today=turn.now.date(), now_time=turn.now.time(), expect=expect
+            text,
+            state=state.state,
+            today=turn.now.date(),
+            now_time=turn.now.time(),
+            expect=expect,
+            interpreter=turn.interpreter,
         )
         if state.handed_off:
             if parse.intent == "emergency":
