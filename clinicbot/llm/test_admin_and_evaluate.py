@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +13,8 @@ from django.core.cache import cache
 from clinicbot.conversations.evaluation import run_evaluation
 from clinicbot.llm.models import Purpose, TokenUsage
 from clinicbot.testing_support.fake_llm import Answer, FakeOpenAIServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
@@ -99,3 +104,37 @@ def test_evaluate_with_an_llm_counts_readings_of_unsure_messages_apart_from_word
     }
     assert report["llm"]["calls"] == 0 and report["llm"]["total_tokens"] == 1280
     assert len(llm.reading_requests()) == 2
+
+
+def test_the_readable_evaluate_report_prints_the_readings_apart(tmp_path):
+    nlu = tmp_path / "n.yaml"
+    nlu.write_text(
+        'now: "2026-03-02T09:00:00-03:00"\ncases:\n'
+        "  - {text: 'aquele negocio do coracao', intent: schedule_appointment}\n",
+        encoding="utf-8",
+    )
+    env = {"CLINICBOT_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"}
+    with FakeOpenAIServer(
+        default_reading=Answer('{"intent": "schedule_appointment"}', prompt_tokens=500)
+    ) as llm:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "evaluate",
+                "--clinic",
+                "tests/eval/clinic_alt.yaml",
+                "--nlu",
+                str(nlu),
+            ]
+            + ["--provider", "openai"],
+            cwd=ROOT,
+            env=env | {"OPENAI_BASE_URL": llm.base_url, "LLM_MAX_RETRIES": "0"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "intent accuracy 1.000" in run.stdout
+    assert "LLM openai replies: 0 calls" in run.stdout
+    assert "LLM readings of unsure messages: 1 calls, 0 failures, tokens 500 prompt" in run.stdout
