@@ -228,6 +228,9 @@ LLM_DAILY_TOKEN_BUDGET = env_int("LLM_DAILY_TOKEN_BUDGET", 1_500_000)
 # for LLM_BREAKER_COOLDOWN_S seconds, then one call probes the provider again.
 LLM_BREAKER_FAILURES = env_int("LLM_BREAKER_FAILURES", 3)
 LLM_BREAKER_COOLDOWN_S = env_int("LLM_BREAKER_COOLDOWN_S", 60)
+# With a provider: a message the offline NLU is unsure about is also read by the LLM
+# (intent + the clinic's own names, checked before use). off = the LLM only words replies.
+LLM_UNDERSTANDING = env_bool("LLM_UNDERSTANDING", True)
 
 # --- operations: health, metrics, dashboard --------------------------------------------------
 # Bearer token of GET /health/detailed (staff sessions are accepted too); empty = staff only.

@@ -29,6 +29,7 @@ from clinicbot.core import cache as safe_cache
 from clinicbot.core.clock import FrozenClock
 from clinicbot.core.phones import normalize_phone
 from clinicbot.engine.nlu.normalize import fold
+from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.usage import usage_report
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
@@ -161,7 +162,11 @@ class Evaluation:
             if not isinstance(case, dict) or "text" not in case or "intent" not in case:
                 raise EvaluationFileError(f"{path}: case {i + 1} needs 'text' and 'intent'")
             state = STATE_IN.get(str(case.get("state", "idle")), "idle")
-            parse, _ = nlu.detect(str(case["text"]), state=state, today=local.date(), now_time=local.time())
+            # With --provider, an unsure case is also read by the LLM, as in a conversation.
+            llm = interpreter_for(session_id=None, now=now)
+            parse, _ = nlu.detect(
+                str(case["text"]), state=state, today=local.date(), now_time=local.time(), interpreter=llm
+            )
             expected = {k: fold(str(v)) for k, v in (case.get("entities") or {}).items()}
             got = {k: fold(str(v)) for k, v in parse.entities.items()}
             correct += parse.intent == case["intent"]

@@ -27,6 +27,7 @@ from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock
 from clinicbot.engine.state import Bookkeeping
 from clinicbot.engine.types import Catalog, ParseResult, Reply, TurnResult
+from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.services import replies_phrase
 from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
@@ -111,6 +112,8 @@ def _run_engine(stored: StoredSession, text: str, now: dt.datetime, catalog: Cat
         bookings=DatabaseBookings(session_id=stored.id, now=now),
         now=now.astimezone(tz),
         waitlist=DatabaseWaitlist(session_id=stored.id, now=now),
+        # Optional LLM reading of unsure messages (LLM_PROVIDER); none while staff answer.
+        interpreter=None if stored.state.handed_off else interpreter_for(session_id=stored.id, now=now),
     )
     before = stored.state.copy()
     try:

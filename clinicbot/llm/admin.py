@@ -1,4 +1,4 @@
-"""Read-only admin pages: tokens per day (with the share of the budget) and per conversation."""
+"""Read-only admin pages: tokens per day and purpose (with the share of the budget) and per conversation."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class TokenUsageAdmin(_ReadOnly):
     list_display = (
         "day",
         "provider",
+        "purpose",
         "prompt_tokens",
         "completion_tokens",
         "total",
@@ -29,7 +30,7 @@ class TokenUsageAdmin(_ReadOnly):
         "calls",
         "fallbacks",
     )
-    list_filter = ("provider",)
+    list_filter = ("provider", "purpose")
     date_hierarchy = "day"
 
     @admin.display(description="total de tokens")

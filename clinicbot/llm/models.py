@@ -17,30 +17,41 @@ class BudgetMode(models.TextChoices):
     OFFLINE = "offline", "Sem IA (orçamento do dia esgotado)"
 
 
+class Purpose(models.TextChoices):
+    """What a call was for: wording a reply, or reading a message the offline NLU was unsure of."""
+
+    PHRASING = "phrasing", "Redação de respostas"
+    UNDERSTANDING = "understanding", "Leitura de mensagens"
+
+
 class TokenUsage(models.Model):
-    """Tokens one provider consumed on one day (the clinic's timezone).
+    """Tokens one provider consumed on one day (the clinic's timezone) for one purpose.
 
     Updated with ``F()`` increments after each turn commits, so concurrent workers never
-    lose a count.
+    lose a count. ``fallbacks`` counts the replies sent, or readings kept, offline because
+    the LLM could not be used (budget, breaker, error, rejected or unreadable answer).
     """
 
     day = models.DateField("dia")
     provider = models.CharField("provedor", max_length=16, choices=ProviderName.choices)
+    purpose = models.CharField("finalidade", max_length=16, choices=Purpose.choices, default=Purpose.PHRASING)
     prompt_tokens = models.PositiveBigIntegerField("tokens de entrada", default=0)
     completion_tokens = models.PositiveBigIntegerField("tokens de saída", default=0)
     calls = models.PositiveIntegerField("chamadas", default=0)
-    fallbacks = models.PositiveIntegerField("respostas offline", default=0)
+    fallbacks = models.PositiveIntegerField("respostas ou leituras offline", default=0)
 
     class Meta:
         verbose_name = "uso de tokens por dia"
         verbose_name_plural = "uso de tokens por dia"
-        ordering = ["-day", "provider"]
+        ordering = ["-day", "provider", "purpose"]
         constraints = [
-            models.UniqueConstraint(fields=["day", "provider"], name="llm_tokenusage_day_provider")
+            models.UniqueConstraint(
+                fields=["day", "provider", "purpose"], name="llm_tokenusage_day_provider_purpose"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.provider}"
+        return f"{self.day} {self.provider} {self.purpose}"
 
     @property
     def total_tokens(self) -> int:
@@ -48,7 +59,7 @@ class TokenUsage(models.Model):
 
 
 class ConversationTokenUsage(models.Model):
-    """Tokens spent on one conversation.
+    """Tokens spent on one conversation, whatever the purpose (its ``fallbacks``: replies sent offline).
 
     ``session_id`` is the conversation's id, not a foreign key: the conversations app
     calls this one, so this one must not depend on it.

@@ -5,6 +5,13 @@
 * ``gemini`` — the official ``google-genai`` SDK.
 * ``offline`` — no provider at all: the template engine's reply is sent as it is.
 
+``complete_json(prompt, schema)`` asks for structured output (a message's reading):
+OpenAI-compatible servers get ``response_format={"type": "json_schema", strict}``; a
+server that rejects it (400/422: older Ollama, llama.cpp or vLLM builds) is asked again
+with ``{"type": "json_object"}`` — the prompt itself spells out the format — and, once
+that worked, gets ``json_object`` directly from then on. Gemini gets
+``response_mime_type="application/json"`` and the schema in its OpenAPI dialect.
+
 Both SDKs retry 429/5xx/timeouts with exponential backoff themselves
 (``LLM_MAX_RETRIES``); every failure that survives the retries becomes one
 :class:`LLMError`, the single error type of this boundary.
@@ -14,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
@@ -26,14 +33,17 @@ from .models import ProviderName
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = [408, 429, 500, 502, 503, 504]
+# How servers without json_schema support refuse it: 400 (llama.cpp, vLLM) or 422 (FastAPI-based).
+_REJECTED_FORMAT = frozenset({400, 422})
 
 
 class LLMError(Exception):
     """A provider call failed; ``reason`` is a short code (timeout, rate_limited, server_error…)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", *, status: int = 0) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.status = status  # the HTTP status, when the server answered one
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class Provider(Protocol):
 
     def complete(self, prompt: Prompt) -> Completion:
         """Ask the model; raise :class:`LLMError` on any failure."""
+        ...
+
+    def complete_json(self, prompt: Prompt, schema: dict[str, Any]) -> Completion:
+        """Ask for a JSON answer following ``schema`` (the text is still unchecked); raise :class:`LLMError`."""
         ...
 
 
@@ -74,24 +88,49 @@ class OpenAIProvider:
         self.client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=max_retries
         )
+        # False once the server refused json_schema but took json_object (one client per process).
+        self.json_schema_supported = True
 
     def complete(self, prompt: Prompt) -> Completion:
+        return self._create(prompt, temperature=0.2)
+
+    def complete_json(self, prompt: Prompt, schema: dict[str, Any]) -> Completion:
+        if self.json_schema_supported:
+            structured = {
+                "type": "json_schema",
+                "json_schema": {"name": "leitura", "strict": True, "schema": schema},
+            }
+            try:
+                return self._create(prompt, temperature=0.0, response_format=structured)
+            except LLMError as exc:
+                if exc.status not in _REJECTED_FORMAT:
+                    raise
+                logger.info("server refused json_schema (%s); asking for json_object", exc.status)
+        completion = self._create(prompt, temperature=0.0, response_format={"type": "json_object"})
+        # Only now: a 400 that json_object also gets is about the request, not the format.
+        self.json_schema_supported = False
+        return completion
+
+    def _create(
+        self, prompt: Prompt, *, temperature: float, response_format: dict[str, Any] | None = None
+    ) -> Completion:
         oa = self._openai
+        extra: dict[str, Any] = {"response_format": response_format} if response_format else {}
         try:
             response = self.client.chat.completions.create(
                 model=self.model,
                 messages=prompt.messages(),  # type: ignore[arg-type]
                 max_tokens=prompt.spec.max_output_tokens,
-                temperature=0.2,
+                temperature=temperature,
+                **extra,
             )
         except oa.APITimeoutError as exc:
             raise LLMError("timeout") from exc
         except oa.RateLimitError as exc:
-            raise LLMError("rate_limited") from exc
+            raise LLMError("rate_limited", status=429) from exc
         except oa.APIStatusError as exc:
-            raise LLMError(
-                "server_error" if exc.status_code >= 500 else "http_error", str(exc.status_code)
-            ) from exc
+            code = exc.status_code
+            raise LLMError("server_error" if code >= 500 else "http_error", str(code), status=code) from exc
         except oa.APIConnectionError as exc:
             raise LLMError("connection") from exc
         except oa.OpenAIError as exc:
@@ -131,6 +170,17 @@ class GeminiProvider:
         self.client = genai.Client(api_key=api_key or "missing-key", http_options=options)
 
     def complete(self, prompt: Prompt) -> Completion:
+        return self._generate(prompt, temperature=0.2)
+
+    def complete_json(self, prompt: Prompt, schema: dict[str, Any]) -> Completion:
+        return self._generate(
+            prompt,
+            temperature=0.0,
+            response_mime_type="application/json",
+            response_schema=openapi_schema(schema),
+        )
+
+    def _generate(self, prompt: Prompt, *, temperature: float, **structured: Any) -> Completion:
         types, errors = self._types, self._errors
         try:
             response = self.client.models.generate_content(
@@ -139,7 +189,8 @@ class GeminiProvider:
                 config=types.GenerateContentConfig(
                     system_instruction=prompt.system,
                     max_output_tokens=prompt.spec.max_output_tokens,
-                    temperature=0.2,
+                    temperature=temperature,
+                    **structured,
                 ),
             )
         except httpx.TimeoutException as exc:
@@ -149,7 +200,7 @@ class GeminiProvider:
         except errors.APIError as exc:
             code = int(exc.code or 0)
             reason = "rate_limited" if code == 429 else "server_error" if code >= 500 else "http_error"
-            raise LLMError(reason, str(code)) from exc
+            raise LLMError(reason, str(code), status=code) from exc
         except Exception as exc:  # the SDK raises pydantic/value errors on odd bodies
             raise LLMError("error", type(exc).__name__) from exc
         text = response.text
@@ -159,6 +210,31 @@ class GeminiProvider:
         prompt_tokens = (usage.prompt_token_count if usage else None) or _estimate(prompt.chars)
         completion_tokens = (usage.candidates_token_count if usage else None) or _estimate(len(text))
         return Completion(text, prompt_tokens, completion_tokens)
+
+
+def openapi_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema in the OpenAPI dialect Gemini's ``response_schema`` takes.
+
+    ``"type": ["string", "null"]`` becomes ``"type": "string", "nullable": true`` (and null
+    leaves the enum); ``additionalProperties`` is not part of that dialect and is dropped.
+    """
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "additionalProperties":
+            continue
+        if key == "type" and isinstance(value, list):
+            out["type"] = next(t for t in value if t != "null")
+            if "null" in value:
+                out["nullable"] = True
+        elif key == "enum":
+            out["enum"] = [v for v in value if v is not None]
+        elif key == "properties":
+            out["properties"] = {name: openapi_schema(sub) for name, sub in value.items()}
+        elif key == "items":
+            out["items"] = openapi_schema(value)
+        else:
+            out[key] = value
+    return out
 
 
 _memo: tuple[tuple[object, ...], Provider | None] | None = None

@@ -1,7 +1,8 @@
-"""The Gemini provider through the google-genai SDK, its HTTP played by respx."""
+"""The Gemini provider through the google-genai SDK (replies and readings), its HTTP played by respx."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import httpx
@@ -10,6 +11,10 @@ import respx
 
 from clinicbot.engine.llm.facts import Fact
 from clinicbot.engine.llm.prompt import NORMAL, build_prompt
+from clinicbot.engine.ports import LlmReading
+from clinicbot.engine.tests.fakes import make_catalog
+from clinicbot.llm.interpreter import LlmInterpreter
+from clinicbot.llm.models import Purpose, TokenUsage
 from clinicbot.llm.providers import GeminiProvider, LLMError
 
 # Any API version segment (v1, v1beta): the SDK picks it.
@@ -87,3 +92,58 @@ def test_gemini_timeout_is_one_llm_error():
     with pytest.raises(LLMError) as caught:
         _provider(retries=0).complete(_prompt())
     assert caught.value.reason == "timeout"
+
+
+def _reading_prompt():
+    from clinicbot.engine.llm.understanding_prompt import NORMAL_READING, build_reading_prompt
+
+    return build_reading_prompt(
+        message="aquele negocio do coracao",
+        situation="idle",
+        catalog=make_catalog(),
+        today=dt.date(2027, 6, 1),
+        spec=NORMAL_READING,
+    )
+
+
+@respx.mock
+def test_gemini_reading_asks_for_json_in_the_schema_of_the_clinics_names():
+    route = respx.post(url__regex=URL).mock(return_value=_ok('{"intent": "greeting", "entities": {}}'))
+    request = _reading_prompt()
+    assert _provider().complete_json(request.prompt, request.schema).text.startswith('{"intent"')
+    config = json.loads(route.calls.last.request.content)["generationConfig"]
+    assert (config["responseMimeType"], config["temperature"], config["maxOutputTokens"]) == (
+        "application/json",
+        0.0,
+        160,
+    )
+    schema = config["responseSchema"]
+    assert "schedule_appointment" in schema["properties"]["intent"]["enum"]
+    doctor = schema["properties"]["entities"]["properties"]["doctor"]
+    # Gemini's OpenAPI dialect: nullable instead of a "null" type or enum member.
+    assert doctor["nullable"] is True and None not in doctor["enum"] and "Dr. Marcos Lins" in doctor["enum"]
+    assert "additionalProperties" not in json.dumps(schema)
+
+
+@pytest.mark.django_db
+@respx.mock
+def test_gemini_reading_through_the_interpreter_is_checked_and_an_unreadable_one_counted(
+    django_capture_on_commit_callbacks,
+):
+    answer = (
+        '{"intent": "schedule_appointment", "entities": {"specialty": "Cardiologia", "doctor": "Dr. Fulano"}}'
+    )
+    respx.post(url__regex=URL).mock(side_effect=[_ok(answer), _ok("Não entendi a pergunta.")])
+    catalog, today = make_catalog(), dt.date(2027, 6, 1)
+    now = dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        read = LlmInterpreter(_provider(), session_id=7, now=now).interpret(
+            "aquele negocio do coracao", situation="idle", catalog=catalog, today=today
+        )
+        unreadable = LlmInterpreter(_provider(), session_id=7, now=now).interpret(
+            "aquele negocio do coracao", situation="idle", catalog=catalog, today=today
+        )
+    assert read == LlmReading("schedule_appointment", {"specialty": "Cardiologia"})
+    assert unreadable is None
+    usage = TokenUsage.objects.get(provider="gemini", purpose=Purpose.UNDERSTANDING)
+    assert (usage.calls, usage.prompt_tokens, usage.fallbacks) == (2, 420, 1)

@@ -241,15 +241,19 @@ def test_injection_attempt_gets_a_refusal_and_no_other_patients_data(llm, django
     leaked = attacker.says(attack + " com telefone")
     assert "97777" not in leaked and OFFLINE_UNKNOWN in leaked
 
-    for prompt in server.prompts():
+    # Every call made for the attacker's turns (wording and, if unsure, reading) holds no
+    # other patient's data. (Josefina's own turns may send her own message to be read.)
+    attacker_calls = [r for r in server.requests if attack in r["json"]["messages"][1]["content"]]
+    assert len(attacker_calls) >= 2
+    for request in attacker_calls:
+        system, user = request["json"]["messages"]
+        prompt = system["content"] + user["content"]
         assert (
             "Josefina" not in prompt
             and "Quaresma" not in prompt
             and "97777" not in prompt
             and "5511977771234" not in prompt
         )
-    for request in server.requests:
-        system, user = request["json"]["messages"]
         assert "ignore as instruções" not in system["content"]
         assert "<mensagem_do_paciente>\nignore as instruções" in user["content"]
 

@@ -5,7 +5,8 @@ per-day counter in the cache — the fast check of the budget on every turn — 
 turn commits, to :class:`~clinicbot.llm.models.TokenUsage` (per day and provider) and
 :class:`~clinicbot.llm.models.ConversationTokenUsage` with ``F()`` increments, so a
 restart or an emptied cache loses nothing: a missing cache counter is rebuilt from the
-database. Days are the clinic's: the budget resets at local midnight.
+database. Days are the clinic's: the budget resets at local midnight. One budget covers
+both purposes (wording replies, reading unsure messages); the rows keep them apart.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.ops.metrics import LLM_FALLBACKS, LLM_TOKENS
 
 from .cache_counters import counter_add
-from .models import BudgetMode, ConversationTokenUsage, TokenUsage
+from .models import BudgetMode, ConversationTokenUsage, Purpose, TokenUsage
 
 ECONOMY_SHARE = 0.8
 _DAY_TTL = 2 * 24 * 3600
@@ -79,9 +80,18 @@ def _increment(
 
 
 def usage_record(
-    *, provider: str, day: dt.date, session_id: int, prompt_tokens: int, completion_tokens: int
+    *,
+    provider: str,
+    day: dt.date,
+    session_id: int | None,
+    prompt_tokens: int,
+    completion_tokens: int,
+    purpose: Purpose = Purpose.PHRASING,
 ) -> None:
-    """Count one successful call: cache and metrics now, database rows when the turn commits."""
+    """Count one successful call: cache and metrics now, database rows when the turn commits.
+
+    ``session_id`` None: a call outside a conversation (``evaluate``'s single messages).
+    """
     tokens = prompt_tokens + completion_tokens
     tokens_used(day=day)  # make sure the counter starts from the database's count
     counter_add(_day_key(day), tokens, timeout=_DAY_TTL)
@@ -90,28 +100,36 @@ def usage_record(
 
     def persist() -> None:
         counts = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "calls": 1}
-        _increment(TokenUsage, {"day": day, "provider": provider}, **counts)
-        _increment(ConversationTokenUsage, {"session_id": session_id}, **counts)
+        _increment(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, **counts)
+        if session_id is not None:
+            _increment(ConversationTokenUsage, {"session_id": session_id}, **counts)
 
     # After the commit: the F() update then holds its row lock for milliseconds, not for
     # the rest of a turn that may wait on another LLM call.
     transaction.on_commit(persist)
 
 
-def fallback_record(*, provider: str, day: dt.date, session_id: int, reason: str) -> None:
-    """Count one turn the LLM should have answered but the offline engine did, and why."""
-    LLM_FALLBACKS.labels(reason=reason).inc()
+def fallback_record(
+    *, provider: str, day: dt.date, session_id: int | None, reason: str, purpose: Purpose = Purpose.PHRASING
+) -> None:
+    """Count one reply sent (or one reading kept) offline because the LLM could not be used, and why.
+
+    The conversation's own count is of replies only, as its admin column says.
+    """
+    understanding = purpose == Purpose.UNDERSTANDING
+    LLM_FALLBACKS.labels(reason=f"understanding_{reason}" if understanding else reason).inc()
 
     def persist() -> None:
-        _increment(TokenUsage, {"day": day, "provider": provider}, fallbacks=1)
-        _increment(ConversationTokenUsage, {"session_id": session_id}, fallbacks=1)
+        _increment(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, fallbacks=1)
+        if session_id is not None and not understanding:
+            _increment(ConversationTokenUsage, {"session_id": session_id}, fallbacks=1)
 
     transaction.on_commit(persist)
 
 
-def usage_summary() -> dict[str, int]:
-    """Totals over every stored day (``evaluate`` runs on a throw-away database)."""
-    totals = TokenUsage.objects.aggregate(
+def usage_summary(*, purpose: Purpose = Purpose.PHRASING) -> dict[str, int]:
+    """Totals of one purpose over every stored day (``evaluate`` runs on a throw-away database)."""
+    totals = TokenUsage.objects.filter(purpose=purpose).aggregate(
         p=Sum("prompt_tokens"), c=Sum("completion_tokens"), n=Sum("calls"), f=Sum("fallbacks")
     )
     return {
@@ -123,14 +141,26 @@ def usage_summary() -> dict[str, int]:
 
 
 def usage_report(*, turns: int) -> dict[str, object]:
-    """The ``llm`` section of ``evaluate``'s report: calls, fallbacks, tokens per turn."""
-    from django.conf import settings
+    """The ``llm`` section of ``evaluate``'s report.
 
-    totals = usage_summary()
+    The top-level figures are the reply wording's (calls, fallbacks, tokens per turn);
+    ``understanding`` holds the readings of unsure messages: calls answered, their tokens,
+    and failures (readings kept offline: errors, unreadable answers, budget, breaker).
+    """
+    phrasing = usage_summary()
+    reading = usage_summary(purpose=Purpose.UNDERSTANDING)
     per_turn = max(turns, 1)
     return {
         "provider": settings.LLM_PROVIDER,
-        **totals,
-        "mean_prompt_tokens_per_turn": round(totals["prompt_tokens"] / per_turn, 1),
-        "mean_completion_tokens_per_turn": round(totals["completion_tokens"] / per_turn, 1),
+        **phrasing,
+        "mean_prompt_tokens_per_turn": round(phrasing["prompt_tokens"] / per_turn, 1),
+        "mean_completion_tokens_per_turn": round(phrasing["completion_tokens"] / per_turn, 1),
+        "understanding": {
+            "calls": reading["calls"],
+            "failures": reading["fallbacks"],
+            "prompt_tokens": reading["prompt_tokens"],
+            "completion_tokens": reading["completion_tokens"],
+            "mean_prompt_tokens_per_call": round(reading["prompt_tokens"] / max(reading["calls"], 1), 1),
+        },
+        "total_tokens": sum(t["prompt_tokens"] + t["completion_tokens"] for t in (phrasing, reading)),
     }

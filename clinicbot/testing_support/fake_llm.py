@@ -5,10 +5,20 @@ script of behaviours — a text with usage fields, an HTTP error (429/500, with 
 ``retry-after-ms`` so the SDK's backoff stays fast) or a slow answer (to trigger the
 client's timeout). With no script left it answers ``default``; ``ECHO_DRAFT`` repeats the
 RESPOSTA-BASE of the prompt (a model that always agrees with the offline engine).
+
+Structured requests (a message's reading: ``response_format`` in the body) have their own
+script, ``readings``, then ``default_reading`` — by default ``{}``, an answer that is no
+reading, so the offline reading stands. ``reject_json_schema`` plays a server without
+json_schema support (400, as llama.cpp and older vLLM answer); it still takes json_object.
+
+``python clinicbot/testing_support/fake_llm.py --port 8999 --reading '{"intent": …}'`` runs
+it on its own (for ``manage.py evaluate --provider openai`` with ``OPENAI_BASE_URL``).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import re
 import threading
@@ -17,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+READING_NONE = "{}"  # parses as JSON but carries no intent: not a reading
 
 ECHO_DRAFT = "\x00echo"
 _DRAFT = re.compile(r"^RESPOSTA-BASE: (.*?)\n<mensagem_do_paciente>", re.S | re.M)
@@ -36,9 +48,20 @@ class Answer:
 class FakeOpenAIServer:
     """``with FakeOpenAIServer() as llm: llm.base_url`` — ``llm.requests`` holds the JSON bodies."""
 
-    def __init__(self, *script: Answer, default: Answer | None = None) -> None:
+    def __init__(
+        self,
+        *script: Answer,
+        default: Answer | None = None,
+        readings: tuple[Answer, ...] = (),
+        default_reading: Answer | None = None,
+        reject_json_schema: bool = False,
+        port: int = 0,
+    ) -> None:
         self.script: deque[Answer] = deque(script)
         self.default = default or Answer()
+        self.readings: deque[Answer] = deque(readings)
+        self.default_reading = default_reading or Answer(READING_NONE)
+        self.reject_json_schema = reject_json_schema
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         server = self
@@ -55,11 +78,13 @@ class FakeOpenAIServer:
                             "json": body,
                         }
                     )
-                    answer = server.script.popleft() if server.script else server.default
+                    answer = server._next(body)
                 if answer.delay:
                     time.sleep(answer.delay)
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     self._send(404, {"error": {"message": "not found"}})
+                elif server.reject_json_schema and server.kind(body) == "json_schema":
+                    self._send(400, {"error": {"message": "response_format json_schema is not supported"}})
                 elif answer.status != 200:
                     self._send(
                         answer.status, {"error": {"message": "scripted error", "type": "server_error"}}
@@ -82,9 +107,25 @@ class FakeOpenAIServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @staticmethod
+    def kind(body: dict[str, Any]) -> str:
+        """ "text" for a reply's wording, else the requested ``response_format`` type."""
+        return str((body.get("response_format") or {}).get("type", "text"))
+
+    def _next(self, body: dict[str, Any]) -> Answer:
+        if self.kind(body) == "text":
+            return self.script.popleft() if self.script else self.default
+        if self.reject_json_schema and self.kind(body) == "json_schema":
+            return Answer(READING_NONE)  # refused before any scripted reading is used
+        return self.readings.popleft() if self.readings else self.default_reading
+
+    def reading_requests(self) -> list[dict[str, Any]]:
+        """The bodies of the structured (reading) requests, in order."""
+        return [r["json"] for r in self.requests if self.kind(r["json"]) != "text"]
 
     def _completion(self, body: dict[str, Any], answer: Answer) -> dict[str, Any]:
         text = answer.text
@@ -123,3 +164,19 @@ class FakeOpenAIServer:
     def prompts(self) -> list[str]:
         """Each request's messages joined into one text (for "is X in the prompt" checks)."""
         return ["\n".join(m["content"] for m in r["json"].get("messages", [])) for r in self.requests]
+
+
+def main() -> None:
+    """Serve until interrupted: every reply echoes the engine's, every reading is ``--reading``."""
+    parser = argparse.ArgumentParser(description="A local OpenAI-compatible server for measurements.")
+    parser.add_argument("--port", type=int, default=8999)
+    parser.add_argument("--reading", default=READING_NONE, help="the JSON text every reading request gets")
+    opts = parser.parse_args()
+    server = FakeOpenAIServer(default_reading=Answer(opts.reading), port=opts.port)
+    print(f"fake OpenAI-compatible server on {server.base_url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -39,6 +39,7 @@ class Policy:
             today=turn.now.date(),
             now_time=turn.now.time(),
             expect=state.context.expect,
+            interpreter=turn.interpreter,
         )
         in_safety_mode = safety.in_safety_mode(state, turn)
         if parse.intent == "emergency" and not (in_safety_mode and safety.continues(state, parse, text)):

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..nlu.detect import Understanding
 from ..nlu.lexicon import Matches
-from ..ports import Availability, Bookings, Waitlist
+from ..ports import Availability, Bookings, Interpreter, Waitlist
 from ..replies.templates import render
 from ..state import FLOW_STATES, SessionState, State
 from ..types import Catalog, Choice, ParseResult, Reply
@@ -42,6 +42,7 @@ class Turn:
     bookings: Bookings
     now: dt.datetime  # aware, in the clinic's timezone
     waitlist: Waitlist | None = None  # None: no waiting list offered
+    interpreter: Interpreter | None = None  # an LLM's second reading of unsure messages (optional)
     replies: list[Reply] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     _taken: dict[tuple[int, dt.date], set[dt.time]] = field(default_factory=dict)

@@ -92,6 +92,11 @@ def _data(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+def fenced_message(message: str) -> str:
+    """The patient's message, clipped and inside the block the model is told is only data."""
+    return f"<mensagem_do_paciente>\n{_data(_clip(message, MAX_MESSAGE_CHARS))}\n</mensagem_do_paciente>"
+
+
 def build_prompt(
     *,
     task: Task,
@@ -113,9 +118,7 @@ def build_prompt(
     if filled:
         lines.append("DADOS DESTA CONVERSA: " + "; ".join(f"{k}={_data(v)}" for k, v in filled.items()))
     lines.append(f"RESPOSTA-BASE: {draft}")
-    lines.append(
-        f"<mensagem_do_paciente>\n{_data(_clip(message, MAX_MESSAGE_CHARS))}\n</mensagem_do_paciente>"
-    )
+    lines.append(fenced_message(message))
     user = "\n".join(lines)
     chosen = list(facts)[: spec.max_facts]
     while True:

@@ -9,6 +9,7 @@ well-formed date, time or period. What fails is dropped, never "corrected".
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from ..nlu.intents import INTENTS
@@ -18,6 +19,32 @@ from ..types import Catalog
 
 PERIODS = frozenset({"morning", "afternoon", "evening"})
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+MAX_ANSWER_CHARS = 4000  # a reading is ~300 characters; anything far longer is not one
+
+
+def reading_from_json(text: str) -> LlmReading | None:
+    """A model's JSON answer as an (unchecked) reading, or None when it is not one.
+
+    Tolerates what servers without structured output wrap around the object (a code
+    fence, a sentence before it); prose, broken JSON or a missing intent give None. Null,
+    empty and non-text entity values are left out.
+    """
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start or end - start > MAX_ANSWER_CHARS:
+        return None
+    try:
+        data = json.loads(text[start : end + 1])
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("intent"), str):
+        return None
+    raw = data.get("entities")
+    entities = {
+        str(key): str(value).strip()
+        for key, value in (raw.items() if isinstance(raw, dict) else ())
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip()
+    }
+    return LlmReading(data["intent"].strip(), entities)
 
 
 def _canonical(value: str, names: list[str]) -> str | None:

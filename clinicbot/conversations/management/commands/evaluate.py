@@ -94,7 +94,13 @@ class Command(BaseCommand):
         )
         if (llm := r.get("llm")) and llm["provider"] != "offline":
             w(
-                f"LLM {llm['provider']}: {llm['calls']} calls, {llm['fallbacks']} offline fallbacks, "
+                f"LLM {llm['provider']} replies: {llm['calls']} calls, {llm['fallbacks']} offline fallbacks, "
                 f"prompt tokens/turn {llm['mean_prompt_tokens_per_turn']}, "
                 f"completion tokens/turn {llm['mean_completion_tokens_per_turn']}"
+            )
+            u = llm["understanding"]
+            w(
+                f"LLM readings of unsure messages: {u['calls']} calls, {u['failures']} failures, "
+                f"tokens {u['prompt_tokens']} prompt + {u['completion_tokens']} completion "
+                f"({u['mean_prompt_tokens_per_call']} prompt tokens/call)"
             )
