@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
-OFFLINE_UNKNOWN = "com isso eu não consigo ajudar"
+# The offline answer to "da pra parcelar no cartao?": the clinic's own FAQ entry.
+OFFLINE_UNKNOWN = "parceladas em até 2x"
 INSTALMENTS = "Sim! As consultas particulares podem ser parceladas em até 2x sem juros no cartão de crédito."
 
 
@@ -239,7 +240,7 @@ def test_injection_attempt_gets_a_refusal_and_no_other_patients_data(llm, django
     assert refusal in attacker.says(attack)
     # A model that obeys the injection is caught by the reply check (unknown phone).
     leaked = attacker.says(attack + " com telefone")
-    assert "97777" not in leaked and OFFLINE_UNKNOWN in leaked
+    assert "97777" not in leaked and "Josefina" not in leaked  # the offline reply went out instead
 
     # Every call made for the attacker's turns (wording and, if unsure, reading) holds no
     # other patient's data. (Josefina's own turns may send her own message to be read.)

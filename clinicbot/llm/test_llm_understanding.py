@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
-UNSURE = "aquele negocio do coracao"  # the offline NLU: out_of_scope, confidence ~0.2
+UNSURE = "aquele negocio la sabe"  # the offline NLU: out_of_scope, unsure
 CONFIDENT = "quero marcar cardiologia"
 OFFLINE_UNKNOWN = "com isso eu não consigo ajudar"
 

@@ -95,4 +95,6 @@ def combine(
     intent = max(votes, key=lambda k: votes[k])
     if probs.get(intent, 0.0) < UNSURE:
         intent = rule_intent
-    return intent, probs.get(intent, 0.0), _best_tag(prediction, intent)
+    confidence = probs.get(intent, 0.0)
+    # A refinement is only as good as the reading it refines: unsure, there is none.
+    return intent, confidence, _best_tag(prediction, intent) if confidence >= UNSURE else ""
