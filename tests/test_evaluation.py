@@ -36,10 +36,12 @@ def _evaluate(folder: Path, clinic: str, nlu: str, dialogues: str) -> dict:
 @pytest.mark.django_db(transaction=True)
 def test_public_evaluation_meets_the_bar(restore_cache_prefix):
     report = _evaluate(SHARED, "clinic_dev.yaml", "nlu_dev.yaml", "dialogues_dev.yaml")
-    assert report["nlu"]["intent_accuracy"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["nlu"]["intent_accuracy"] >= 0.97, report["nlu"]["errors"][:10]
     assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
-    assert report["dialogues"]["success_rate"] >= 0.90, report["dialogues"]["failures"]
-    assert report["db_queries_per_turn"]["mean"] <= 6
+    assert report["dialogues"]["success_rate"] >= 0.95, report["dialogues"]["failures"]
+    # The turn takes the worker's path (a locked read of the session and a check for other
+    # pending messages, on top of the engine's reads and one INSERT and one UPDATE).
+    assert report["db_queries_per_turn"]["mean"] <= 7
 
 
 @pytest.mark.django_db(transaction=True)

@@ -77,21 +77,26 @@ class AppointmentOut(Schema):
     created_at: dt.datetime
 
 
+# The largest id a database can hold (a 64-bit integer): a larger number is a 422, not a
+# driver error (SQLite raises OverflowError on it).
+MAX_ID = 2**63 - 1
+
+
 class AppointmentIn(Schema):
     patient_name: str = Field(min_length=2, max_length=150, pattern=r"\S")
     phone: str = Field(
         min_length=8, max_length=32, pattern=PHONE_PATTERN, description="sem DDI é lido como do Brasil"
     )
-    doctor_id: int = Field(ge=1)
+    doctor_id: int = Field(ge=1, le=MAX_ID)
     specialty_id: int | None = Field(
         None, ge=1, description="opcional quando o médico tem uma só especialidade"
     )
-    insurance_id: int = Field(ge=1, description="convênio (ou 'Particular') aceito pelo médico")
+    insurance_id: int = Field(ge=1, le=MAX_ID, description="convênio (ou 'Particular') aceito pelo médico")
     start: IsoDateTime = Field(description="início de um horário livre; sem fuso = horário da clínica")
 
 
 class AppointmentFilters(Schema):
-    doctor_id: int | None = Field(None, ge=1)
+    doctor_id: int | None = Field(None, ge=1, le=MAX_ID)
     date_from: IsoDate | None = Field(None, description="a partir deste dia (inclusive)")
     date_to: IsoDate | None = Field(None, description="até este dia (inclusive)")
     status: AppointmentStatus | None = None
@@ -99,8 +104,8 @@ class AppointmentFilters(Schema):
 
 
 class SlotFilters(Schema):
-    doctor_id: int | None = Field(None, ge=1, description="informe o médico ou a especialidade")
-    specialty_id: int | None = Field(None, ge=1)
+    doctor_id: int | None = Field(None, ge=1, le=MAX_ID, description="informe o médico ou a especialidade")
+    specialty_id: int | None = Field(None, ge=1, le=MAX_ID)
     date_from: IsoDate | None = Field(None, description="padrão: hoje")
     date_to: IsoDate | None = Field(
         None, description="padrão: date_from + 6 dias; no máximo o horizonte de agendamento"

@@ -33,6 +33,7 @@ from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.usage import usage_report
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
+from .evaluation_checks import reply_failures, statements
 from .models import ConversationSession
 from .pipeline import InboundText, forget_process_state, handle_inbound, understanding_for
 
@@ -244,7 +245,7 @@ class Evaluation:
             with CaptureQueriesContext(connection) as queries:
                 outcome = handle_inbound(InboundText(phone=phone, text=text), clock=clock)
             self.report.latencies.append((time.perf_counter() - started) * 1000)
-            self.report.queries.append(len(queries.captured_queries))
+            self.report.queries.append(statements(queries.captured_queries))
             last_replies = [r.text for r in outcome.replies]
             if on_turn:
                 on_turn(
@@ -282,7 +283,7 @@ class Evaluation:
                     )
             failures += [
                 {"id": did, "turn": n, "reason": reason}
-                for reason in _reply_failures(turn, last_replies, "reply")
+                for reason in reply_failures(turn, last_replies, "reply")
             ]
         failures += self._check_expect(did, phone, d.get("expect") or {}, last_replies)
         hard = [f for f in failures if not f.get("soft")]
@@ -351,26 +352,9 @@ class Evaluation:
                 fail(
                     f"final state {got} ({session.current_state if session else None}), expected {expect['state']}"
                 )
-        for reason in _reply_failures(expect, last_replies, "last reply"):
+        for reason in reply_failures(expect, last_replies, "last reply"):
             fail(reason)
         return out
-
-
-def _reply_failures(checks: dict[str, Any], replies: list[str], what: str) -> list[str]:
-    """``reply_contains`` / ``reply_not_contains`` of a turn or an expect block (case/accent-blind)."""
-    joined = fold("\n".join(replies))
-    shown = " | ".join(replies)[:300]
-    out = [
-        f"{what} lacks {needle!r}: {shown}"
-        for needle in checks.get("reply_contains") or []
-        if fold(str(needle)) not in joined
-    ]
-    out += [
-        f"{what} contains {needle!r}: {shown}"
-        for needle in checks.get("reply_not_contains") or []
-        if fold(str(needle)) in joined
-    ]
-    return out
 
 
 def run_evaluation(

@@ -44,6 +44,11 @@ def conversation_key(raw: str) -> str:
     return local if re.fullmatch(r"\d{6,20}", local) and not raw.endswith("@lid") else raw[:64]
 
 
+def session_ids(items: Sequence[Incoming], now: dt.datetime) -> dict[str, int]:
+    """The conversation of each message's key, created on first contact (call inside a transaction)."""
+    return _session_ids(items, now)
+
+
 def _session_ids(items: Sequence[Incoming], now: dt.datetime) -> dict[str, int]:
     keys = {conversation_key(m.conversation_key) for m in items}
     found = dict(ConversationSession.objects.filter(phone__in=keys).values_list("phone", "id"))

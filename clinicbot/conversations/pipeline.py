@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 import zoneinfo
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -25,16 +26,17 @@ from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock
-from clinicbot.engine.state import Bookkeeping
+from clinicbot.engine.state import Bookkeeping, SessionState
 from clinicbot.engine.types import Catalog, ParseResult, Reply, TurnResult
 from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.services import replies_phrase
 from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
 
+from .inbox import MAX_CONTENT, Incoming, conversation_key, session_ids
 from .models import ConversationMessage, DeliveryStatus, Direction
 from .privacy_notice import with_privacy_notice
-from .store import StoredSession, session_load, session_load_locked, session_save
+from .store import StoredSession, session_load_locked, session_load_locked_by_phone, session_save
 from .turn_log import logged_turn
 
 logger = logging.getLogger(__name__)
@@ -149,38 +151,53 @@ def _bot_rows(
     ]
 
 
-def handle_inbound(message: InboundText, *, clock: Clock | None = None) -> TurnOutcome:
-    """Process one message synchronously (terminal chat, simulator, evaluation).
+def handle_inbound(message: InboundText, *, clock: Clock | None = None, channel: str = "chat") -> TurnOutcome:
+    """One message of a synchronous channel (terminal chat, web simulator, ``evaluate``).
 
-    The inbound message, the replies and the session are written in one transaction; the
-    caller shows the replies itself, so they are stored as already delivered.
+    It takes the worker's own path, so every channel gets the same turn: (1) stored as a
+    webhook stores a gateway message (:func:`~clinicbot.conversations.inbox.inbox_store`:
+    unique id, the session created on first contact); (2) answered by
+    :func:`process_pending` — the conversation lock, the rate limit, the kinds of message,
+    the claim — with no debounce, as the sender is waiting; (3) the replies stored as
+    delivered, because the caller shows them itself (no gateway ever sends them).
     """
     # A NUL typed into the simulator or chat would make PostgreSQL refuse the whole turn.
-    message = replace(message, text=storable_text(message.text))
+    text = storable_text(message.text)
     now = (clock or SystemClock()).now()
-    catalog = get_catalog()
+    incoming = Incoming(
+        gateway=channel,
+        gateway_id=message.gateway_id or uuid.uuid4().hex,
+        conversation_key=message.phone,
+        phone=message.phone,
+        text=text,
+        kind="text",
+        timestamp=message.timestamp or now,
+    )
+    results: list[TurnResult] = []
+    key = conversation_key(message.phone)
     with transaction.atomic():
-        stored = session_load(phone=message.phone, now=now)
-        _maybe_expire(stored, now)
-        result = _run_engine(stored, message.text, now, catalog)
-        parse = result.parse
-        inbound = ConversationMessage(
-            session_id=stored.id,
+        # The conversation locked by its key at once; created (then locked) on first contact.
+        stored = session_load_locked_by_phone(phone=key)
+        session_id = stored.id if stored else session_ids([incoming], now)[key]
+        arriving = ConversationMessage(
+            session_id=session_id,
             direction=Direction.USER,
-            content=message.text,
-            intent=parse.intent,
-            confidence=parse.confidence,
-            entities=parse.entities,
-            gateway_message_id=message.gateway_id,
+            content=text[:MAX_CONTENT],
+            payload={"kind": "text"},
+            gateway_message_id=f"{channel}:{incoming.gateway_id}",
             delivery_status=DeliveryStatus.RECEIVED,
-            processed_at=now,
-            timestamp=message.timestamp or now,
+            timestamp=incoming.timestamp,
         )
-        created = ConversationMessage.objects.bulk_create(
-            [inbound, *_bot_rows(stored.id, result.replies, now, DeliveryStatus.SENT)]
+        answered = _answer(
+            session_id, now, window=0, delivered=True, results=results, arriving=arriving, locked=stored
         )
-        session_save(stored=stored, now=now)
-    return TurnOutcome(result, stored.id, tuple(m.id for m in created[1:] if m.id is not None))
+    reply_ids = tuple(answered) if isinstance(answered, list) else ()
+    result = (
+        results[-1]
+        if results
+        else TurnResult((), ParseResult("out_of_scope", 0.0, {}), SessionState(message.phone))
+    )
+    return TurnOutcome(result, session_id, reply_ids)
 
 
 NON_TEXT_REPLY = (
@@ -222,7 +239,14 @@ def group_messages(messages: list[ConversationMessage], window_ms: int) -> list[
     return groups
 
 
-def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int] | Deferred:
+def process_pending(
+    session_id: int,
+    *,
+    clock: Clock | None = None,
+    window_ms: int | None = None,
+    delivered: bool = False,
+    results: list[TurnResult] | None = None,
+) -> list[int] | Deferred:
     """Answer every stored, unprocessed inbound message of a session, in arrival order.
 
     Used by the worker. The session row is locked (``SELECT … FOR UPDATE``) so two
@@ -233,49 +257,80 @@ def process_pending(session_id: int, *, clock: Clock | None = None) -> list[int]
     previous turn may still be in flight. Messages sent within ``MESSAGE_DEBOUNCE_MS``
     of each other are one turn. Returns the ids of the replies to send, or
     :class:`Deferred` while the newest message is still inside the window.
+
+    Synchronous channels (:func:`handle_inbound`) pass ``window_ms=0`` (nobody else will
+    write within the window: the sender waits for the answer), ``delivered=True`` (they show
+    the replies themselves) and a ``results`` list that receives each turn's result.
     """
     now = (clock or SystemClock()).now()
-    window = settings.MESSAGE_DEBOUNCE_MS
-    catalog = get_catalog()
+    window = settings.MESSAGE_DEBOUNCE_MS if window_ms is None else window_ms
     with transaction.atomic():
-        stored = session_load_locked(session_id=session_id)
-        if stored is None:
-            return []
-        pending = _UNPROCESSED(session_id=session_id)
-        if not pending:
-            return []
-        age_ms = (now - pending[-1].timestamp).total_seconds() * 1000
-        if window > 0 and 0 <= age_ms < window:
-            return Deferred((window - age_ms) / 1000)
-        _maybe_expire(stored, now)
-        rate = RateWindow.load(stored.state.bookkeeping, pending, now)
-        limited = rate.check(now)
-        bot_rows: list[ConversationMessage] = []
-        for group in group_messages(pending, window):
-            texts = [_turn_text(m) for m in group if (m.payload or {}).get("kind", "text") in TURN_KINDS]
-            if limited is not None:
-                replies: tuple[Reply, ...] = limited
-                limited = ()  # one notice per minute, then silence
-                parse = ParseResult("out_of_scope", 0.0, {})
-            elif not texts:
-                # Audio, image, location…: a polite note; the conversation state is untouched.
-                replies, parse = (Reply(NON_TEXT_REPLY),), ParseResult("out_of_scope", 0.0, {})
-            else:
-                result = _run_engine(stored, "\n".join(texts), now, catalog)
-                replies, parse = result.replies, result.parse
-            for message in group:
-                message.intent, message.confidence, message.entities = (
-                    parse.intent,
-                    parse.confidence,
-                    parse.entities,
-                )
-                message.processed_at = now
-            bot_rows += _bot_rows(session_id, replies, now, DeliveryStatus.PENDING)
-        rate.remember(stored.state.bookkeeping)
-        _claim_messages(pending)
-        created = ConversationMessage.objects.bulk_create(bot_rows)
-        session_save(stored=stored, now=now)
-    return [m.id for m in created if m.id is not None]
+        return _answer(session_id, now, window=window, delivered=delivered, results=results)
+
+
+def _answer(
+    session_id: int,
+    now: dt.datetime,
+    *,
+    window: int,
+    delivered: bool,
+    results: list[TurnResult] | None,
+    arriving: ConversationMessage | None = None,
+    locked: StoredSession | None = None,
+) -> list[int] | Deferred:
+    """:func:`process_pending`'s work, inside the caller's transaction.
+
+    ``arriving`` is a synchronous channel's message, not stored yet: it joins the stored
+    ones and is inserted already claimed, with the replies (one INSERT, no UPDATE).
+    """
+    catalog = get_catalog()
+    stored = locked or session_load_locked(session_id=session_id)
+    if stored is None:
+        return []
+    saved = _UNPROCESSED(session_id=session_id)
+    pending = [*saved, arriving] if arriving is not None else saved
+    if not pending:
+        return []
+    age_ms = (now - pending[-1].timestamp).total_seconds() * 1000
+    if window > 0 and 0 <= age_ms < window:
+        return Deferred((window - age_ms) / 1000)
+    _maybe_expire(stored, now)
+    rate = RateWindow.load(stored.state.bookkeeping, pending, now)
+    limited = rate.check(now)
+    bot_rows: list[ConversationMessage] = []
+    for group in group_messages(pending, window):
+        texts = [_turn_text(m) for m in group if (m.payload or {}).get("kind", "text") in TURN_KINDS]
+        if limited is not None:
+            replies: tuple[Reply, ...] = limited
+            limited = ()  # one notice per minute, then silence
+            result = TurnResult(
+                replies, ParseResult("out_of_scope", 0.0, {}), stored.state, ("rate_limited",)
+            )
+        elif not texts:
+            # Audio, image, location…: a polite note; the conversation state is untouched.
+            replies = (Reply(NON_TEXT_REPLY),)
+            result = TurnResult(replies, ParseResult("out_of_scope", 0.0, {}), stored.state, ("not_text",))
+        else:
+            result = _run_engine(stored, "\n".join(texts), now, catalog)
+            replies = result.replies
+        parse = result.parse
+        if results is not None:
+            results.append(result)
+        for message in group:
+            message.intent, message.confidence, message.entities = (
+                parse.intent,
+                parse.confidence,
+                parse.entities,
+            )
+            message.processed_at = now
+        status = DeliveryStatus.SENT if delivered else DeliveryStatus.PENDING
+        bot_rows += _bot_rows(session_id, replies, now, status)
+    rate.remember(stored.state.bookkeeping)
+    if saved:
+        _claim_messages(saved)
+    created = ConversationMessage.objects.bulk_create(([arriving] if arriving is not None else []) + bot_rows)
+    session_save(stored=stored, now=now)
+    return [m.id for m in created if m.id is not None and m is not arriving]
 
 
 @dataclass

@@ -104,6 +104,14 @@ def session_load_locked(*, session_id: int) -> StoredSession | None:
     return StoredSession(rows[0].id, _to_state(rows[0]), rows[0].last_activity)
 
 
+def session_load_locked_by_phone(*, phone: str) -> StoredSession | None:
+    """:func:`session_load_locked` by the conversation key (synchronous channels know the phone)."""
+    rows = _LOCKED_SESSION_BY_PHONE(phone=phone)
+    if not rows:
+        return None
+    return StoredSession(rows[0].id, _to_state(rows[0]), rows[0].last_activity)
+
+
 # Every message's turn starts here: compiled once (see core.prepared). FOR NO KEY UPDATE
 # (PostgreSQL) still serialises the workers of one conversation, but unlike FOR UPDATE it
 # does not block the KEY SHARE lock each new message's foreign key takes: a webhook storing
@@ -127,3 +135,9 @@ def session_save(*, stored: StoredSession, now: dt.datetime) -> None:
 def session_forget_cache(*, phone: str) -> None:
     """Drop the cached copy (staff edits in admin, hand-back)."""
     safe_delete(_key(phone))
+
+
+_LOCKED_SESSION_BY_PHONE = PreparedQuery(
+    lambda phone: ConversationSession.objects.select_for_update(no_key=True).filter(phone=phone),
+    phone="sample-7310003",
+)
