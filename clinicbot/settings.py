@@ -15,15 +15,25 @@ from pathlib import Path
 import django
 
 from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
+from clinicbot.core.keys import audit_hash_key, secret_key
 from clinicbot.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINICBOT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", False)
-# A generated key is fine on the embedded default; production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "clinicbot-embedded-default-key-change-me"
+# The embedded demo (`make run`): the SQLite file under var/, no DATABASE_URL. It may
+# generate its own secret key and speaks plain HTTP; anything else is a deployment.
+EMBEDDED_DEMO = not os.environ.get("DATABASE_URL")
+try:
+    DEBUG = env_bool("DEBUG", False)
+    # From the environment; generated under var/ only on the demo or DEBUG=1 (core/keys.py).
+    SECRET_KEY = secret_key(environ=os.environ, debug=DEBUG, embedded=EMBEDDED_DEMO, var_dir=VAR_DIR)
+    # LGPD audit hashes of phones: their own key (or one derived from SECRET_KEY for them only).
+    AUDIT_HASH_KEY = audit_hash_key(environ=os.environ, secret=SECRET_KEY)
+except ConfigError as exc:  # one clear line, not a traceback
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
 ]

@@ -18,7 +18,7 @@ from clinicbot.scheduling.services import appointment_cancel
 
 from .models import PrivacyAction, PrivacyAuditEntry
 from .sources import personal_data_sources
-from .subject import PrivacyError, Subject, subject_for
+from .subject import PrivacyError, Subject, hash_key_id, subject_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def patient_data_export(*, phone: str, actor: AbstractBaseUser | str) -> dict[st
     PrivacyAuditEntry.objects.create(
         action=PrivacyAction.EXPORT,
         phone_hash=subject.hash,
+        hash_key_id=hash_key_id(),
         counts={name: len(rows) for name, rows in data.items()},
         **_actor_fields(actor),
     )
@@ -91,6 +92,7 @@ def patient_data_erase(*, phone: str, actor: AbstractBaseUser | str, now: dt.dat
         entry = PrivacyAuditEntry.objects.create(
             action=PrivacyAction.ERASE,
             phone_hash=subject.hash,
+            hash_key_id=hash_key_id(),
             counts=counts,
             note=note,
             **_actor_fields(actor),
