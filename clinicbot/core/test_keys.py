@@ -111,7 +111,8 @@ def test_the_audit_phone_hash_is_keyed_with_the_audit_key_not_secret_key(setting
     settings.AUDIT_HASH_KEY = "audit-key-" + "x" * 40
     expected = hmac.new(settings.AUDIT_HASH_KEY.encode(), b"5511999990001", hashlib.sha256).hexdigest()
     assert phone_hash("5511999990001") == expected
-    assert phone_hash("5511999990001") != hmac.new(
-        settings.SECRET_KEY.encode(), b"5511999990001", hashlib.sha256
-    ).hexdigest()
+    assert (
+        phone_hash("5511999990001")
+        != hmac.new(settings.SECRET_KEY.encode(), b"5511999990001", hashlib.sha256).hexdigest()
+    )
     assert hash_key_id() == key_id(settings.AUDIT_HASH_KEY)
