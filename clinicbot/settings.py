@@ -284,6 +284,8 @@ CELERY_RESULT_BACKEND = None
 # On the embedded default there is no broker: tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("REDIS_URL"))
 CELERY_TASK_ACKS_LATE = True
+# Workers keep the application's masked JSON logging (clinicbot/celery.py).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Keep database connections across tasks (clinicbot/celery.py recycles them like requests).
 CELERY_DB_REUSE_MAX = 1_000_000
