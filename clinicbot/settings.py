@@ -110,6 +110,34 @@ except ConfigError as exc:  # one clear line, not a traceback
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- HTTPS -----------------------------------------------------------------------------------
+# A deployment sits behind a TLS-terminating proxy (Meta only calls https:// webhooks): all of
+# this is on by default when DEBUG is off, except on the embedded demo (plain http://127.0.0.1).
+_HTTPS = not DEBUG and not EMBEDDED_DEMO
+# The header the proxy sets to the original scheme ("X-Forwarded-Proto: https"); "off" when
+# gunicorn terminates TLS itself. The proxy must overwrite it, never pass a client's through.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if _HTTPS else "").strip()
+if _proxy_header and _proxy_header.lower() not in ("off", "0", "false", "no"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+try:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+    # Machine-to-machine paths are not redirected: a 301 turns a gateway's POST into a lost
+    # GET, and a secret already sent over plain HTTP is not taken back by redirecting; load
+    # balancers and Prometheus check /health and /metrics over the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$", r"^webhooks/"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
+    # Only this host and its own subdomains (bot.clinica.com.br → *.bot.clinica.com.br).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS)
+except ConfigError as exc:
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+# Preloading commits the whole registrable domain (and every subdomain) to HTTPS in browsers
+# for good; it is the clinic's decision (SECURE_HSTS_PRELOAD=1), not a default to nag about.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 LANGUAGE_CODE = "pt-br"
 TIME_ZONE = os.environ.get("CLINIC_TIMEZONE", "America/Sao_Paulo")
 USE_I18N = True
