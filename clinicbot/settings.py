@@ -277,6 +277,9 @@ PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
 # Where manage.py backup writes, and how many backups it keeps.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
+# Every LGPD erase is appended here (keyed phone hashes only) so `restore` re-applies the
+# erasures a restored backup predates; keep it with the backups, off the machine.
+ERASURE_LOG = Path(os.environ.get("ERASURE_LOG", BACKUP_DIR / "erasures.jsonl"))
 
 # --- e-mail (staff notices, e.g. cancelled bookings of an LGPD erase) ---------------------
 # ADMINS: comma-separated addresses; empty = no e-mail (the admin's audit entry remains).

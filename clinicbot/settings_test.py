@@ -15,3 +15,6 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-key-" + "0123456789abcdefgh
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from clinicbot.settings import *  # noqa: E402,F403
+
+# Erasures in tests go to the test run's own log, never the instance's BACKUP_DIR.
+ERASURE_LOG = VAR_DIR / "test-erasures.jsonl"  # noqa: F405

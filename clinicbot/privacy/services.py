@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
 
 from clinicbot.conversations.store import session_forget_cache
+from clinicbot.llm.services import llm_history_forget
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
 
+from .erasure_log import erasure_log_append
 from .models import PrivacyAction, PrivacyAuditEntry
 from .sources import personal_data_sources
 from .subject import PrivacyError, Subject, hash_key_id, subject_for
@@ -97,14 +101,18 @@ def patient_data_erase(*, phone: str, actor: AbstractBaseUser | str, now: dt.dat
             note=note,
             **_actor_fields(actor),
         )
+        # Outside the database, for restores (erasure_log.py); a failed write undoes the erase.
+        erasure_log_append(path=Path(settings.ERASURE_LOG), entry=entry)
         transaction.on_commit(lambda: _after_erase(subject, entry))
     return ErasureResult(counts=counts, cancelled=cancelled, audit_id=entry.id)
 
 
 def _after_erase(subject: Subject, entry: PrivacyAuditEntry) -> None:
-    """Forget cached conversations and tell staff (never the phone itself)."""
+    """Forget cached conversations and LLM context, and tell staff (never the phone itself)."""
     for key in subject.session_keys:
         session_forget_cache(phone=key)
+    for session_id in subject.session_ids:
+        llm_history_forget(session_id=session_id)
     logger.warning(
         "patient data erased", extra={"audit_id": entry.id, "actor": entry.actor, "counts": entry.counts}
     )
