@@ -8,6 +8,7 @@ and the Celery broker. Every variable is documented in README.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -46,6 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Staff logins: throttled (django-axes), optional TOTP second factor (django-otp).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "clinicbot.accounts",
     "clinicbot.core",
     "clinicbot.clinics",
     "clinicbot.scheduling",
@@ -74,8 +80,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinicbot.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinicbot.urls"
@@ -109,6 +119,39 @@ except ConfigError as exc:  # one clear line, not a traceback
     raise SystemExit(2) from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- staff logins ------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a username + address that failed too often, before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+try:
+    # Failed logins of one username from one address before a lockout of LOGIN_LOCKOUT_MINUTES.
+    # Counted in the database (shared by every process, on SQLite and PostgreSQL alike).
+    AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+    AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # TOTP second factor for every staff account (else only for those who enrolled).
+    STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", False)
+except ConfigError as exc:
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+# Username + address together: a guesser is stopped without letting anyone lock a colleague out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "clinicbot.accounts.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "clinicbot.core.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "clinicbot")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 # --- HTTPS -----------------------------------------------------------------------------------
 # A deployment sits behind a TLS-terminating proxy (Meta only calls https:// webhooks): all of

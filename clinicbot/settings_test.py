@@ -18,3 +18,5 @@ from clinicbot.settings import *  # noqa: E402,F403
 
 # Erasures in tests go to the test run's own log, never the instance's BACKUP_DIR.
 ERASURE_LOG = VAR_DIR / "test-erasures.jsonl"  # noqa: F405
+# Hashing test users' passwords with PBKDF2's million rounds only slows the suite down.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
