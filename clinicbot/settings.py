@@ -222,6 +222,8 @@ ZAPI_INSTANCE_ID = os.environ.get("ZAPI_INSTANCE_ID", "")
 ZAPI_TOKEN = os.environ.get("ZAPI_TOKEN", "")
 ZAPI_CLIENT_TOKEN = os.environ.get("ZAPI_CLIENT_TOKEN", "")
 ZAPI_WEBHOOK_SECRET = os.environ.get("ZAPI_WEBHOOK_SECRET", "")
+# Z-API replays old messages after a reconnect, as Evolution does: older ones are ignored (0 = off).
+ZAPI_MAX_AGE_SECONDS = env_int("ZAPI_MAX_AGE_SECONDS", 600)
 # Largest webhook body accepted (Meta batches up to ~3 MB).
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
