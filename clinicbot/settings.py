@@ -217,6 +217,8 @@ EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
 EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
 EVOLUTION_JWT_SECRET = os.environ.get("EVOLUTION_JWT_SECRET", "")
 EVOLUTION_MAX_AGE_SECONDS = env_int("EVOLUTION_MAX_AGE_SECONDS", 600)
+# Evolution's webhook JWTs must carry exp, and live no longer than this (Evolution's: 10 minutes).
+EVOLUTION_JWT_MAX_LIFETIME_SECONDS = env_int("EVOLUTION_JWT_MAX_LIFETIME_SECONDS", 3600)
 ZAPI_BASE_URL = os.environ.get("ZAPI_BASE_URL", "https://api.z-api.io")
 ZAPI_INSTANCE_ID = os.environ.get("ZAPI_INSTANCE_ID", "")
 ZAPI_TOKEN = os.environ.get("ZAPI_TOKEN", "")
