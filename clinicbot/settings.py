@@ -15,7 +15,14 @@ from pathlib import Path
 
 import django
 
-from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
+from clinicbot.core.config import (
+    ConfigError,
+    cache_config,
+    database_config,
+    env_bool,
+    env_int,
+    sqlite_file_private,
+)
 from clinicbot.core.keys import audit_hash_key, secret_key
 from clinicbot.core.logs import logging_config
 
@@ -110,6 +117,7 @@ TEMPLATES = [
 try:
     DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR / "clinicbot.sqlite3")}
     CACHES = {"default": cache_config(os.environ.get("REDIS_URL"))}
+    sqlite_file_private(DATABASES["default"])  # every conversation: owner-only (0600)
     # Lets two test runs share one PostgreSQL server without clobbering pytest-django's
     # ``test_<name>`` database (e.g. TEST_DATABASE_NAME=test_clinicbot_b).
     if os.environ.get("TEST_DATABASE_NAME"):
