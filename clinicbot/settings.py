@@ -128,21 +128,28 @@ except ConfigError as exc:  # one clear line, not a traceback
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- staff logins ------------------------------------------------------------------------------
-AUTHENTICATION_BACKENDS = [
-    # First: refuses a username + address that failed too often, before any password check.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# --- HTTPS and staff logins -------------------------------------------------------------------
+# A deployment sits behind a TLS-terminating proxy (Meta only calls https:// webhooks): HTTPS
+# is on by default when DEBUG is off, except on the embedded demo (plain http://127.0.0.1).
+_HTTPS = not DEBUG and not EMBEDDED_DEMO
+# The header the proxy sets to the original scheme ("X-Forwarded-Proto: https"); "off" when
+# gunicorn terminates TLS itself. The proxy must overwrite it, never pass a client's through.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if _HTTPS else "").strip()
+if _proxy_header and _proxy_header.lower() not in ("off", "0", "false", "no"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Not redirected: a 301 turns a gateway's POST into a lost GET, a secret already sent over
+# plain HTTP is not taken back by redirecting, and probes use the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$", r"^webhooks/"]
 try:
-    # Failed logins of one username from one address before a lockout of LOGIN_LOCKOUT_MINUTES.
-    # Counted in the database (shared by every process, on SQLite and PostgreSQL alike).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
+    # Only this host and its own subdomains (bot.clinica.com.br → *.bot.clinica.com.br).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS)
+    # Failed logins of one username from one address before a lockout (django-axes, counted
+    # in the database: shared by every process, on SQLite and PostgreSQL alike).
     AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
     AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
@@ -152,6 +159,20 @@ try:
 except ConfigError as exc:
     sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
     raise SystemExit(2) from None
+# Preloading commits the whole registrable domain to HTTPS in browsers for good: the
+# clinic's decision (SECURE_HSTS_PRELOAD=1), not a default to nag about.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# First the lockout check (before any password is checked), then Django's own.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}", "OPTIONS": options}
+    for name, options in (
+        ("UserAttributeSimilarityValidator", {}),
+        ("MinimumLengthValidator", {"min_length": 10}),
+        ("CommonPasswordValidator", {}),
+        ("NumericPasswordValidator", {}),
+    )
+]
 # Username + address together: a guesser is stopped without letting anyone lock a colleague out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -160,34 +181,6 @@ AXES_CLIENT_IP_CALLABLE = "clinicbot.core.client_ip.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "clinicbot")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
-
-# --- HTTPS -----------------------------------------------------------------------------------
-# A deployment sits behind a TLS-terminating proxy (Meta only calls https:// webhooks): all of
-# this is on by default when DEBUG is off, except on the embedded demo (plain http://127.0.0.1).
-_HTTPS = not DEBUG and not EMBEDDED_DEMO
-# The header the proxy sets to the original scheme ("X-Forwarded-Proto: https"); "off" when
-# gunicorn terminates TLS itself. The proxy must overwrite it, never pass a client's through.
-_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if _HTTPS else "").strip()
-if _proxy_header and _proxy_header.lower() not in ("off", "0", "false", "no"):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
-try:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
-    # Machine-to-machine paths are not redirected: a 301 turns a gateway's POST into a lost
-    # GET, and a secret already sent over plain HTTP is not taken back by redirecting; load
-    # balancers and Prometheus check /health and /metrics over the internal network.
-    SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$", r"^webhooks/"]
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
-    # Only this host and its own subdomains (bot.clinica.com.br → *.bot.clinica.com.br).
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS)
-except ConfigError as exc:
-    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
-    raise SystemExit(2) from None
-# Preloading commits the whole registrable domain (and every subdomain) to HTTPS in browsers
-# for good; it is the clinic's decision (SECURE_HSTS_PRELOAD=1), not a default to nag about.
-SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LANGUAGE_CODE = "pt-br"
 TIME_ZONE = os.environ.get("CLINIC_TIMEZONE", "America/Sao_Paulo")
