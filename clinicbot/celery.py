@@ -28,7 +28,6 @@ def _recycle_database_connections(task: Task | None = None, **_: Any) -> None:
     close_old_connections()
 
 
-@setup_logging.connect
 def _use_the_application_logging(**_: Any) -> None:
     """Workers log like the web server: masked JSON lines with correlation ids (settings.LOGGING).
 
@@ -43,5 +42,6 @@ def _use_the_application_logging(**_: Any) -> None:
     dictConfig(settings.LOGGING)
 
 
+setup_logging.connect(_use_the_application_logging)
 task_prerun.connect(_recycle_database_connections)
 task_postrun.connect(_recycle_database_connections)
