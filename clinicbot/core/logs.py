@@ -172,6 +172,8 @@ def logging_config(*, fmt: str, level: str, debug: bool) -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            # django-axes announces itself at every start (manage.py commands print one line).
+            "axes.apps": {"level": "WARNING"},
             # runserver's access lines: through the masking handler, not Django's own.
             "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
             # HTTP clients and SDKs log every request URL at INFO/DEBUG (Z-API's carries its
