@@ -81,3 +81,10 @@ def test_client_ip_trusts_only_the_configured_proxies(settings, rf):
     settings.TRUSTED_PROXY_COUNT = 2
     assert client_ip(request) == "6.6.6.6"
     assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+
+
+def test_a_login_without_a_client_address_is_recorded_without_one(rita):
+    # force_login's request has no REMOTE_ADDR: PostgreSQL's inet column must get NULL, not "?".
+    client = Client()
+    client.force_login(rita)
+    assert client.get("/staff/").status_code == 200

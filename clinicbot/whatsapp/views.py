@@ -38,7 +38,7 @@ def current_gateway() -> Gateway:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return client_ip(request)
+    return client_ip(request) or "?"
 
 
 def _failures_key(ip: str) -> str:
