@@ -12,13 +12,23 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run serve worker test test-embedded test-services setup lint clean .chromium
+.PHONY: run serve worker test test-embedded test-services setup lint lock clean .chromium
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency (dev tools included) comes from requirements.lock: exact versions with their
+# sha256 hashes, for Python 3.11 and 3.12+ alike (markers pick Django 5.2 or 6.x). The project
+# itself is installed without build isolation, from the locked setuptools: nothing unhashed.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(BOOT_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+## Refresh requirements.lock after changing dependencies in pyproject.toml (`make lock
+## LOCK_ARGS=--upgrade` moves every pin to the newest allowed version), then `make setup`.
+lock: setup
+	$(PY) -m pip install --quiet 'uv>=0.5,<1'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet $(LOCK_ARGS) -o requirements.lock
 
 # Debian's chromium for the browser tests (installed once; skipped with a warning if impossible).
 .chromium:

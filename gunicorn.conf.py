@@ -27,21 +27,27 @@ def post_worker_init(worker: Any) -> None:
     start_embedded_worker()
 
 
-# Access lines carry URLs such as /api/v1/conversations/<phone> or ?phone=…: mask phone
-# numbers there as the application's own logs do (LGPD), keeping the rest of the line.
+# Access lines carry URLs such as /api/v1/conversations/<phone>, ?token=…, the Z-API path
+# secret or Meta's hub.verify_token: mask phone numbers as the application's own logs do
+# (LGPD) and redact credentials, keeping the rest of the line.
 from gunicorn.glogging import Logger  # noqa: E402
 
-from clinicbot.core.logs import mask_phones  # noqa: E402  (stdlib-only module)
+from clinicbot.core.logs import mask_phones, redact_query_string, redact_secrets  # noqa: E402  (stdlib-only)
 
 
 class MaskedAccessLogger(Logger):
-    """gunicorn's logger with phone numbers masked in the request line, path, query and referer."""
+    """gunicorn's logger with secrets redacted and phones masked in every atom of the access line.
+
+    Every string atom, not only the request line, path, query and referer: a log format
+    may add request headers (``%({authorization}i)s``) or the environment.
+    """
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "q", "f"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = mask_phones(atoms[key])
+        for key, value in list(atoms.items()):
+            if isinstance(value, str):
+                value = redact_query_string(value) if key == "q" else redact_secrets(value)
+                atoms[key] = mask_phones(value)
         return atoms
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -73,6 +74,8 @@ def bench_environment(*, require_services: bool = False) -> Iterator[BenchEnviro
     for key in ("DATABASE_URL", "REDIS_URL"):
         os.environ.pop(key, None)
     os.environ.update(env.child_env())
+    # A throw-away deployment: its own random key (settings refuse to run without one).
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinicbot.settings")
     if database_url:

@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinicbot.settings")
@@ -28,5 +28,20 @@ def _recycle_database_connections(task: Task | None = None, **_: Any) -> None:
     close_old_connections()
 
 
+def _use_the_application_logging(**_: Any) -> None:
+    """Workers log like the web server: masked JSON lines with correlation ids (settings.LOGGING).
+
+    Without a receiver for this signal Celery replaces the root logger's handlers with
+    its own plain-text one, which knows nothing of phone masking or secret redaction.
+    The worker's ``--loglevel`` is then ignored: ``LOG_LEVEL`` applies, as everywhere.
+    """
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+setup_logging.connect(_use_the_application_logging)
 task_prerun.connect(_recycle_database_connections)
 task_postrun.connect(_recycle_database_connections)

@@ -8,22 +8,40 @@ and the Celery broker. Every variable is documented in README.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
 import django
 
-from clinicbot.core.config import ConfigError, cache_config, database_config, env_bool, env_int
+from clinicbot.core.config import (
+    ConfigError,
+    cache_config,
+    database_config,
+    env_bool,
+    env_int,
+    sqlite_file_private,
+)
+from clinicbot.core.keys import audit_hash_key, secret_key
 from clinicbot.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINICBOT_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", False)
-# A generated key is fine on the embedded default; production sets SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-insecure-" + "clinicbot-embedded-default-key-change-me"
+# The embedded demo (`make run`): the SQLite file under var/, no DATABASE_URL. It may
+# generate its own secret key and speaks plain HTTP; anything else is a deployment.
+EMBEDDED_DEMO = not os.environ.get("DATABASE_URL")
+try:
+    DEBUG = env_bool("DEBUG", False)
+    # From the environment; generated under var/ only on the demo or DEBUG=1 (core/keys.py).
+    SECRET_KEY = secret_key(environ=os.environ, debug=DEBUG, embedded=EMBEDDED_DEMO, var_dir=VAR_DIR)
+    # LGPD audit hashes of phones: their own key (or one derived from SECRET_KEY for them only).
+    AUDIT_HASH_KEY = audit_hash_key(environ=os.environ, secret=SECRET_KEY)
+except ConfigError as exc:  # one clear line, not a traceback
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h
 ]
@@ -36,6 +54,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Staff logins: throttled (django-axes), optional TOTP second factor (django-otp).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "clinicbot.accounts",
     "clinicbot.core",
     "clinicbot.clinics",
     "clinicbot.scheduling",
@@ -64,8 +87,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinicbot.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinicbot.urls"
@@ -90,6 +117,7 @@ TEMPLATES = [
 try:
     DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"), VAR_DIR / "clinicbot.sqlite3")}
     CACHES = {"default": cache_config(os.environ.get("REDIS_URL"))}
+    sqlite_file_private(DATABASES["default"])  # every conversation: owner-only (0600)
     # Lets two test runs share one PostgreSQL server without clobbering pytest-django's
     # ``test_<name>`` database (e.g. TEST_DATABASE_NAME=test_clinicbot_b).
     if os.environ.get("TEST_DATABASE_NAME"):
@@ -99,6 +127,60 @@ except ConfigError as exc:  # one clear line, not a traceback
     raise SystemExit(2) from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- HTTPS and staff logins -------------------------------------------------------------------
+# A deployment sits behind a TLS-terminating proxy (Meta only calls https:// webhooks): HTTPS
+# is on by default when DEBUG is off, except on the embedded demo (plain http://127.0.0.1).
+_HTTPS = not DEBUG and not EMBEDDED_DEMO
+# The header the proxy sets to the original scheme ("X-Forwarded-Proto: https"); "off" when
+# gunicorn terminates TLS itself. The proxy must overwrite it, never pass a client's through.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if _HTTPS else "").strip()
+if _proxy_header and _proxy_header.lower() not in ("off", "0", "false", "no"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Not redirected: a 301 turns a gateway's POST into a lost GET, a secret already sent over
+# plain HTTP is not taken back by redirecting, and probes use the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$", r"^webhooks/"]
+try:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _HTTPS)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0)
+    # Only this host and its own subdomains (bot.clinica.com.br → *.bot.clinica.com.br).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _HTTPS)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _HTTPS)
+    # Failed logins of one username from one address before a lockout (django-axes, counted
+    # in the database: shared by every process, on SQLite and PostgreSQL alike).
+    AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+    AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # TOTP second factor for every staff account (else only for those who enrolled).
+    STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", False)
+except ConfigError as exc:
+    sys.stderr.write(f"clinicbot: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+# Preloading commits the whole registrable domain to HTTPS in browsers for good: the
+# clinic's decision (SECURE_HSTS_PRELOAD=1), not a default to nag about.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# First the lockout check (before any password is checked), then Django's own.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}", "OPTIONS": options}
+    for name, options in (
+        ("UserAttributeSimilarityValidator", {}),
+        ("MinimumLengthValidator", {"min_length": 10}),
+        ("CommonPasswordValidator", {}),
+        ("NumericPasswordValidator", {}),
+    )
+]
+# Username + address together: a guesser is stopped without letting anyone lock a colleague out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "clinicbot.accounts.views.lockout"
+AXES_CLIENT_IP_CALLABLE = "clinicbot.core.client_ip.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "clinicbot")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 LANGUAGE_CODE = "pt-br"
 TIME_ZONE = os.environ.get("CLINIC_TIMEZONE", "America/Sao_Paulo")
@@ -136,11 +218,15 @@ EVOLUTION_INSTANCE = os.environ.get("EVOLUTION_INSTANCE", "")
 EVOLUTION_WEBHOOK_SECRET = os.environ.get("EVOLUTION_WEBHOOK_SECRET", "")
 EVOLUTION_JWT_SECRET = os.environ.get("EVOLUTION_JWT_SECRET", "")
 EVOLUTION_MAX_AGE_SECONDS = env_int("EVOLUTION_MAX_AGE_SECONDS", 600)
+# Evolution's webhook JWTs must carry exp, and live no longer than this (Evolution's: 10 minutes).
+EVOLUTION_JWT_MAX_LIFETIME_SECONDS = env_int("EVOLUTION_JWT_MAX_LIFETIME_SECONDS", 3600)
 ZAPI_BASE_URL = os.environ.get("ZAPI_BASE_URL", "https://api.z-api.io")
 ZAPI_INSTANCE_ID = os.environ.get("ZAPI_INSTANCE_ID", "")
 ZAPI_TOKEN = os.environ.get("ZAPI_TOKEN", "")
 ZAPI_CLIENT_TOKEN = os.environ.get("ZAPI_CLIENT_TOKEN", "")
 ZAPI_WEBHOOK_SECRET = os.environ.get("ZAPI_WEBHOOK_SECRET", "")
+# Z-API replays old messages after a reconnect, as Evolution does: older ones are ignored (0 = off).
+ZAPI_MAX_AGE_SECONDS = env_int("ZAPI_MAX_AGE_SECONDS", 600)
 # Largest webhook body accepted (Meta batches up to ~3 MB).
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
@@ -249,6 +335,9 @@ PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
 # Where manage.py backup writes, and how many backups it keeps.
 BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
+# Every LGPD erase is appended here (keyed phone hashes only) so `restore` re-applies the
+# erasures a restored backup predates; keep it with the backups, off the machine.
+ERASURE_LOG = Path(os.environ.get("ERASURE_LOG", BACKUP_DIR / "erasures.jsonl"))
 
 # --- e-mail (staff notices, e.g. cancelled bookings of an LGPD erase) ---------------------
 # ADMINS: comma-separated addresses; empty = no e-mail (the admin's audit entry remains).
@@ -284,6 +373,8 @@ CELERY_RESULT_BACKEND = None
 # On the embedded default there is no broker: tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not os.environ.get("REDIS_URL"))
 CELERY_TASK_ACKS_LATE = True
+# Workers keep the application's masked JSON logging (clinicbot/celery.py).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Keep database connections across tasks (clinicbot/celery.py recycles them like requests).
 CELERY_DB_REUSE_MAX = 1_000_000

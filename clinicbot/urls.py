@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("webhooks/whatsapp/", whatsapp_views.whatsapp_webhook, name="whatsapp-webhook"),
     path("staff/", include("clinicbot.staff.urls")),
+    path("conta/", include("clinicbot.accounts.urls")),
     path("calendar/<slug:slug>.ics", scheduling_views.doctor_ics, name="doctor-ics"),
     path("simulator/", simulator.simulator_page, name="simulator"),
     path("simulator/api/messages", simulator.simulator_send, name="simulator-send"),

@@ -105,3 +105,22 @@ def cache_config(url: str | None) -> dict[str, Any]:
         # Short timeouts: a dead Redis must degrade to the database, not hang a turn.
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+def sqlite_file_private(database: dict[str, Any]) -> None:
+    """Make a SQLite database file readable by its owner only (0600), creating it if missing.
+
+    It holds every conversation, and SQLite creates its file (and then its -wal and -shm
+    files, which copy the database's mode) with the umask's mode, usually world-readable.
+    An empty file is a valid empty SQLite database. Other databases are left alone.
+    """
+    name = str(database.get("NAME", ""))
+    if not database["ENGINE"].endswith("sqlite3") or not name or name.startswith(("file:", ":memory:")):
+        return
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)

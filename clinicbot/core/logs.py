@@ -26,7 +26,34 @@ _PHONE_RUN = re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){9,}(?![\d:])")
 # ``extra`` keys whose values are message texts or people's names.
 TEXT_KEYS = frozenset({"text", "content", "body", "message_text", "reply", "replies_text"})
 NAME_KEYS = frozenset({"patient_name", "contact_name", "profile_name", "display_name"})
+# Third-party loggers that print request URLs (with credentials) below WARNING.
+QUIET_LIBRARY_LOGGERS = ("httpx", "httpcore", "urllib3", "openai", "google_genai")
 _STANDARD = frozenset(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
+
+
+# Secrets that travel in URLs: every query value (calendar ?token=, Meta's
+# hub.verify_token=, an API ?key=), the Z-API webhook path secret and the Z-API instance
+# token in its send URLs, a bearer token quoted in a message, and any path segment that
+# looks like a generated token (mixed case and digits, 20+ characters).
+_URL_QUERY = re.compile(r"((?:https?://|/)[^\s?\"'<>]*\?)([^\s\"'<>#]+)")
+_QUERY_VALUE = re.compile(r"=[^&;]+")
+_PATH_SECRETS = re.compile(r"(/webhooks/zapi/|/token/)[^/?\s\"'<>]+")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',]+")
+_TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[\w-]*[a-z])(?=[\w-]*[A-Z])(?=[\w-]*\d)[\w-]{20,}(?=[/?.\s\"'<>]|$)")
+REDACTED = "***"
+
+
+def redact_query_string(query: str) -> str:
+    """A bare query string ("a=1&token=x") with every value replaced by ``***``."""
+    return _QUERY_VALUE.sub("=" + REDACTED, query)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with credentials in URLs and bearer tokens replaced by ``***`` (keys are kept)."""
+    text = _URL_QUERY.sub(lambda m: m.group(1) + redact_query_string(m.group(2)), text)
+    text = _PATH_SECRETS.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _TOKEN_SEGMENT.sub(REDACTED, text)
+    return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def mask_phone_digits(digits: str) -> str:
@@ -77,20 +104,43 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_masked", False):
             return True
+        extras = [k for k in set(vars(record)) - _STANDARD if not k.startswith("_") and k != "correlation_id"]
+        # Credentials are never needed to debug: redacted even where personal data is not.
+        record.msg, record.args = redact_secrets(record.getMessage()), None
+        for key in extras:
+            setattr(record, key, _redacted(getattr(record, key)))
+        if record.exc_info:
+            record.exc_text = redact_secrets(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         if self.unmasked_debug and record.levelno <= logging.DEBUG:
             return True
-        record.msg, record.args = mask_phones(record.getMessage()), None
-        for key in set(vars(record)) - _STANDARD:
-            if not key.startswith("_") and key != "correlation_id":
-                setattr(record, key, mask_value(key, getattr(record, key)))
-        if record.exc_info:
+        record.msg = mask_phones(record.msg)
+        for key in extras:
+            setattr(record, key, mask_value(key, getattr(record, key)))
+        if record.exc_text:
             # Tracebacks quote values (a phone in a query, a text in an error): mask them too.
-            record.exc_text = mask_phones(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+            record.exc_text = mask_phones(record.exc_text)
         if record.stack_info:
             record.stack_info = mask_phones(record.stack_info)
         record._masked = True
         return True
+
+
+def _redacted(value: Any) -> Any:
+    """An ``extra`` value with credentials redacted; other objects become their (redacted) text.
+
+    The JSON formatter would print an object by ``str()``, unfiltered: Django's request
+    logger passes the request, whose repr holds the full URL with its query string.
+    """
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    return redact_secrets(str(value))
 
 
 def logging_config(*, fmt: str, level: str, debug: bool) -> dict[str, Any]:
@@ -120,5 +170,14 @@ def logging_config(*, fmt: str, level: str, debug: bool) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # django-axes announces itself at every start (manage.py commands print one line).
+            "axes.apps": {"level": "WARNING"},
+            # runserver's access lines: through the masking handler, not Django's own.
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            # HTTP clients and SDKs log every request URL at INFO/DEBUG (Z-API's carries its
+            # token): only their warnings, and those redacted like every record.
+            **{name: {"level": "WARNING"} for name in QUIET_LIBRARY_LOGGERS},
+        },
     }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from clinicbot.core.cache import safe_get, safe_set
+from clinicbot.core.cache import safe_delete, safe_get, safe_set
 from clinicbot.engine.dialogue.turn import QUESTION_INTENTS
 from clinicbot.engine.llm.facts import Fact, catalog_facts
 from clinicbot.engine.llm.guard import Grounding, ReplyRejected, check_reply, grounding_for
@@ -91,6 +91,11 @@ def _remember(session_id: int, history: list[tuple[str, str]], text: str, reply:
     # stored by the pipeline.
     kept = [*history, ("paciente", text[:300]), ("assistente", reply[:300])][-HISTORY_KEEP:]
     safe_set(_history_key(session_id), kept, settings.SESSION_IDLE_RESET_MINUTES * 60)
+
+
+def llm_history_forget(*, session_id: int) -> None:
+    """Drop a conversation's cached LLM context (an LGPD erase: it quotes the patient)."""
+    safe_delete(_history_key(session_id))
 
 
 def prompt_for(

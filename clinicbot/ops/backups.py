@@ -114,6 +114,11 @@ def _new_path(directory: Path, vendor: str, now: dt.datetime) -> Path:
     return path
 
 
+def _create_private(path: Path) -> None:
+    """An empty file only its owner can read: backups hold every patient's data (LGPD)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+
+
 def backup_list(*, directory: Path) -> list[Path]:
     """This service's backups in ``directory``, oldest first (names sort by time)."""
     if not directory.is_dir():
@@ -138,10 +143,11 @@ def backup_create(*, directory: Path, keep: int, now: dt.datetime, alias: str = 
     """
     database = connections[alias].settings_dict
     vendor = _vendor(database)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = _new_path(directory, vendor, now)
     partial = path.with_name(path.name + ".partial")
     try:
+        _create_private(partial)  # sqlite3 and pg_dump write into it, keeping its 0600
         if vendor == "sqlite":
             conn = connections[alias]
             conn.ensure_connection()
@@ -174,6 +180,9 @@ def backup_restore(*, path: Path, database: Database, force: bool = False) -> di
     if not force and not database_is_empty(database=database):
         raise BackupError("o banco de destino não está vazio (use --force para sobrescrever)")
     if vendor == "sqlite":
+        name = str(database["NAME"])
+        if not name.startswith("file:") and not Path(name).exists():
+            _create_private(Path(name))
         with closing(sqlite3.connect(path)) as source, _connect(database) as target:
             source.backup(target)
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,3 +99,17 @@ def test_backup_command_uses_dir_and_keep_and_restore_command_refuses_the_live_d
 def test_restore_rejects_a_missing_file(tmp_path, empty_database):
     with pytest.raises(BackupError, match="não encontrado"):
         backup_restore(path=tmp_path / "nope.sqlite3", database=empty_database)
+
+
+def test_backups_and_their_folder_are_readable_by_the_owner_only(tmp_path, empty_database):
+    clinic_with_conversations()
+    old_umask = os.umask(0o022)  # the usual umask: new files world-readable
+    try:
+        path = backup_create(directory=tmp_path / "backups", keep=3, now=NOW)
+        backup_restore(path=path, database=empty_database)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    if connection.vendor == "sqlite":  # a restore into a new SQLite file keeps it private too
+        assert stat.S_IMODE(Path(empty_database["NAME"]).stat().st_mode) == 0o600

@@ -8,15 +8,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from clinicbot.core.phones import InvalidPhone, normalize_phone
+
 from .models import PrivacyAuditEntry
 from .services import PrivacyError, patient_data_erase, patient_data_export
 from .sources import personal_data_sources
-from .subject import subject_for
+from .subject import hash_key_id, legacy_phone_hashes, phone_hash, subject_for
 
 
 class PatientDataForm(forms.Form):
@@ -31,11 +34,28 @@ class PatientDataForm(forms.Form):
 
 @admin.register(PrivacyAuditEntry)
 class PrivacyAuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "action", "actor", "short_hash", "counts")
+    list_display = ("created_at", "action", "actor", "short_hash", "hash_key_id", "counts")
     list_filter = ("action",)
     search_fields = ("actor", "phone_hash")
-    readonly_fields = ("created_at", "action", "actor", "user", "phone_hash", "counts", "note")
+    readonly_fields = ("created_at", "action", "actor", "user", "phone_hash", "hash_key_id", "counts", "note")
     change_list_template = "admin/privacy/privacyauditentry/change_list.html"
+
+    search_help_text = "Busque pelo telefone do paciente (qualquer formato) ou por quem executou."
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[PrivacyAuditEntry], search_term: str
+    ) -> tuple[QuerySet[PrivacyAuditEntry], bool]:
+        """A phone typed in the search box finds its entries by hash (current key and legacy rows)."""
+        try:
+            digits = normalize_phone(search_term) if sum(c.isdigit() for c in search_term) >= 8 else ""
+        except InvalidPhone:
+            digits = ""
+        if not digits:
+            return super().get_search_results(request, queryset, search_term)
+        by_hash = Q(phone_hash=phone_hash(digits), hash_key_id=hash_key_id()) | Q(
+            hash_key_id="legacy", phone_hash__in=legacy_phone_hashes(digits)
+        )
+        return queryset.filter(by_hash), False
 
     @admin.display(description="telefone (hash)")
     def short_hash(self, obj: PrivacyAuditEntry) -> str:

@@ -28,6 +28,8 @@ class PrivacyAuditEntry(models.Model):
     )
     # Keyed hash of the phone: proves which request was served without storing the number.
     phone_hash = models.CharField("telefone (hash)", max_length=64, blank=True, db_index=True)
+    # Which key made phone_hash (core.keys.key_id); "legacy": SECRET_KEY, before AUDIT_HASH_KEY.
+    hash_key_id = models.CharField("chave do hash", max_length=16, blank=True, default="")
     counts = models.JSONField("registros", default=dict, blank=True)
     note = models.TextField("observação", blank=True)
     created_at = models.DateTimeField("quando", auto_now_add=True, db_index=True)

@@ -5,20 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
 
 from clinicbot.conversations.store import session_forget_cache
+from clinicbot.llm.services import llm_history_forget
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
 
+from .erasure_log import erasure_log_append
 from .models import PrivacyAction, PrivacyAuditEntry
 from .sources import personal_data_sources
-from .subject import PrivacyError, Subject, subject_for
+from .subject import PrivacyError, Subject, hash_key_id, subject_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ def patient_data_export(*, phone: str, actor: AbstractBaseUser | str) -> dict[st
     PrivacyAuditEntry.objects.create(
         action=PrivacyAction.EXPORT,
         phone_hash=subject.hash,
+        hash_key_id=hash_key_id(),
         counts={name: len(rows) for name, rows in data.items()},
         **_actor_fields(actor),
     )
@@ -91,18 +96,23 @@ def patient_data_erase(*, phone: str, actor: AbstractBaseUser | str, now: dt.dat
         entry = PrivacyAuditEntry.objects.create(
             action=PrivacyAction.ERASE,
             phone_hash=subject.hash,
+            hash_key_id=hash_key_id(),
             counts=counts,
             note=note,
             **_actor_fields(actor),
         )
+        # Outside the database, for restores (erasure_log.py); a failed write undoes the erase.
+        erasure_log_append(path=Path(settings.ERASURE_LOG), entry=entry)
         transaction.on_commit(lambda: _after_erase(subject, entry))
     return ErasureResult(counts=counts, cancelled=cancelled, audit_id=entry.id)
 
 
 def _after_erase(subject: Subject, entry: PrivacyAuditEntry) -> None:
-    """Forget cached conversations and tell staff (never the phone itself)."""
+    """Forget cached conversations and LLM context, and tell staff (never the phone itself)."""
     for key in subject.session_keys:
         session_forget_cache(phone=key)
+    for session_id in subject.session_ids:
+        llm_history_forget(session_id=session_id)
     logger.warning(
         "patient data erased", extra={"audit_id": entry.id, "actor": entry.actor, "counts": entry.counts}
     )

@@ -21,10 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession
+from clinicbot.core.phones import display_phone
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage
 from clinicbot.ops.models import OutboundNotification
@@ -85,7 +89,47 @@ def _appointments(s: Subject) -> QuerySet[Appointment]:
     return Appointment.objects.filter(Q(phone__in=s.variants) | Q(session_id__in=s.session_ids))
 
 
-# Notifications first: they point at appointments and hold the phone and the text sent.
+def _admin_log(s: Subject) -> QuerySet[LogEntry]:
+    """Admin history entries about the subject's rows, or naming the phone.
+
+    ``object_repr`` copies an object's text when staff edit it ("5511… Marta Reis"), and
+    stays after the object is deleted: entries are found by their object (kept rows) and
+    by the phone in their text (rows deleted earlier).
+    """
+    about = Q(pk__in=[])
+    for model, rows in (
+        (ConversationSession, ConversationSession.objects.filter(id__in=s.session_ids)),
+        (ConversationMessage, ConversationMessage.objects.filter(session_id__in=s.session_ids)),
+        (Appointment, _appointments(s)),
+        (
+            WaitlistEntry,
+            WaitlistEntry.objects.filter(Q(phone__in=s.variants) | Q(session_id__in=s.session_ids)),
+        ),
+        (
+            OutboundNotification,
+            OutboundNotification.objects.filter(
+                Q(phone__in=s.variants) | Q(appointment__in=_appointments(s))
+            ),
+        ),
+    ):
+        ids = rows.annotate(text_id=Cast("pk", CharField())).values("text_id")
+        about |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+    for spelling in {*s.variants, display_phone(s.phone)}:
+        about |= Q(object_repr__contains=spelling) | Q(change_message__contains=spelling)
+    return LogEntry.objects.filter(about)
+
+
+# First, while the rows it finds entries by still exist: who changed what and when stays,
+# the patient's name and phone in the entry's text go.
+register_source(
+    PersonalDataSource(
+        name="admin_log",
+        rows=_admin_log,
+        erase=Erase.ANONYMISE,
+        anonymised={"object_repr": ANONYMISED, "change_message": ""},
+    )
+)
+# Notifications next: they point at appointments and hold the phone and the text sent.
 register_source(
     PersonalDataSource(
         name="notifications",

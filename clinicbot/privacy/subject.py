@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from clinicbot.conversations.models import ConversationSession
+from clinicbot.core.keys import PUBLISHED_KEYS, key_id
 from clinicbot.core.phones import InvalidPhone, normalize_phone
 
 
@@ -17,12 +18,30 @@ class PrivacyError(Exception):
 
 
 def phone_hash(digits: str) -> str:
-    """Keyed hash (HMAC-SHA256 with SECRET_KEY) of normalised digits.
+    """Keyed hash (HMAC-SHA256 with ``AUDIT_HASH_KEY``) of normalised digits.
 
     Audit entries keep this instead of the number: whoever holds the key can check
     "was this phone's data erased?", nobody can read the phone back from the table.
+    The key is not SECRET_KEY (see clinicbot/core/keys.py), so the signing key can be
+    rotated and a published development key never protected these hashes.
     """
-    return hmac.new(settings.SECRET_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(settings.AUDIT_HASH_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_key_id() -> str:
+    """The id of the key :func:`phone_hash` uses now (stored beside every hash)."""
+    return key_id(settings.AUDIT_HASH_KEY)
+
+
+def legacy_phone_hashes(digits: str) -> frozenset[str]:
+    """What audit rows written before ``AUDIT_HASH_KEY`` hold for ``digits``.
+
+    Those rows were keyed with SECRET_KEY itself: the configured one, or the published
+    development key when none was set. The phones are not stored, so the rows cannot
+    be re-hashed; they stay findable by phone (marked ``legacy``) through this.
+    """
+    keys = {settings.SECRET_KEY, *PUBLISHED_KEYS}
+    return frozenset(hmac.new(k.encode(), digits.encode(), hashlib.sha256).hexdigest() for k in keys)
 
 
 def phone_variants(digits: str) -> frozenset[str]:

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
 from clinicbot.core.cache import safe_get, safe_set
+from clinicbot.core.client_ip import client_ip
 from clinicbot.core.tasks import enqueue
 from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES, WEBHOOK_MESSAGES_REJECTED
 
@@ -38,17 +39,28 @@ def current_gateway() -> Gateway:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "?"))
+    return client_ip(request) or "?"
+
+
+def _failures_key(ip: str) -> str:
+    return f"webhook-authfail:{ip}"
+
+
+def _locked_out(ip: str) -> JsonResponse | None:
+    """A 429 for an address that failed authentication too often, whatever it sends now.
+
+    Checked before the credentials: otherwise a guesser still learns which guess was right
+    (200) among its 429s. One cache read per webhook; a gateway's own addresses never fail.
+    """
+    if int(safe_get(_failures_key(ip)) or 0) >= settings.WEBHOOK_AUTH_FAILURES_PER_10_MIN:
+        return _error(429, "too_many_failures", "too many failed authentications; try later")
+    return None
 
 
 def _auth_failed(ip: str, gateway: Gateway) -> JsonResponse | None:
-    """Count a failed authentication; a 429 once the address failed too often (else None).
-
-    Only failures touch the cache: an authentic webhook costs no round trip for this,
-    and a correct signature is proof enough whatever the address did before.
-    """
+    """Count a failed authentication; a 429 once the address failed too often (else None)."""
     WEBHOOK_AUTH_FAILURES.labels(gateway=gateway.name).inc()
-    key = f"webhook-authfail:{ip}"
+    key = _failures_key(ip)
     failures = int(safe_get(key) or 0)
     if failures >= settings.WEBHOOK_AUTH_FAILURES_PER_10_MIN:
         return _error(429, "too_many_failures", "too many failed authentications; try later")
@@ -64,6 +76,9 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     the simulator gateway it needs a staff session or a signed body (see ``simulator_access``).
     """
     ip = _client_ip(request)
+    locked_out = _locked_out(ip)
+    if locked_out is not None:
+        return locked_out
     try:
         gateway = gateway_named(gateway_name, settings) if gateway_name else current_gateway()
     except GatewayConfigError as exc:

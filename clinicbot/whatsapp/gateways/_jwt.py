@@ -2,7 +2,9 @@
 
 Only what Evolution sends is accepted: header ``alg`` must be ``HS256`` (never ``none``
 or an asymmetric alg an attacker could downgrade to), the signature is compared in
-constant time, and ``exp`` / ``nbf`` are enforced when present.
+constant time, ``exp`` is required (Evolution's webhook tokens live 10 minutes: one
+without an expiry, once leaked, would open the webhook forever), a lifetime longer than
+``max_lifetime`` is refused, and ``nbf`` is enforced when present.
 """
 
 from __future__ import annotations
@@ -48,8 +50,11 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def verify_hs256(token: str, secret: str, now: float) -> dict[str, Any]:
-    """Return the claims of a valid HS256 token signed with ``secret``; else raise InvalidToken."""
+def verify_hs256(token: str, secret: str, now: float, max_lifetime: float | None = None) -> dict[str, Any]:
+    """Return the claims of a valid HS256 token signed with ``secret``; else raise InvalidToken.
+
+    ``max_lifetime`` (seconds) bounds both ``exp - iat`` and how far ahead ``exp`` may be.
+    """
     if not secret:
         raise InvalidToken("no secret configured")
     parts = token.strip().split(".")
@@ -65,8 +70,15 @@ def verify_hs256(token: str, secret: str, now: float) -> dict[str, Any]:
         raise InvalidToken("bad signature")
     claims = _json_part(payload_b64)
     exp = _number(claims, "exp")
-    if exp is not None and now > exp + LEEWAY_SECONDS:
+    if exp is None:
+        raise InvalidToken("no exp")
+    if now > exp + LEEWAY_SECONDS:
         raise InvalidToken("expired")
+    if max_lifetime is not None:
+        iat = _number(claims, "iat")
+        start = now if iat is None else min(iat, now)
+        if exp - start > max_lifetime + LEEWAY_SECONDS:
+            raise InvalidToken("lifetime too long")
     nbf = _number(claims, "nbf")
     if nbf is not None and now < nbf - LEEWAY_SECONDS:
         raise InvalidToken("not yet valid")

@@ -118,12 +118,14 @@ class EvolutionGateway(Gateway):
         *,
         secret_header: str = "x-webhook-secret",
         timeout: float = 15.0,
+        jwt_max_lifetime_seconds: int = 3600,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.instance = instance
         self.webhook_secret = webhook_secret
         self.jwt_secret = jwt_secret
+        self.jwt_max_lifetime = jwt_max_lifetime_seconds
         # 0 disables the age filter (e.g. while debugging a replaying instance).
         self.max_age = dt.timedelta(seconds=max_age_seconds) if max_age_seconds > 0 else None
         self.client = client
@@ -152,7 +154,9 @@ class EvolutionGateway(Gateway):
         if not self.jwt_secret or scheme.lower() != "bearer" or not token:
             return False
         try:
-            verify_hs256(token, self.jwt_secret, now=self.clock().timestamp())
+            verify_hs256(
+                token, self.jwt_secret, now=self.clock().timestamp(), max_lifetime=self.jwt_max_lifetime
+            )
         except InvalidToken:
             return False
         return True

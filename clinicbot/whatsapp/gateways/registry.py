@@ -89,6 +89,7 @@ def gateway_named(name: str, settings_obj: Any) -> Gateway:
             webhook_secret=webhook_secret,
             jwt_secret=jwt_secret,
             max_age_seconds=_int_setting(settings_obj, "EVOLUTION_MAX_AGE_SECONDS", 600),
+            jwt_max_lifetime_seconds=_int_setting(settings_obj, "EVOLUTION_JWT_MAX_LIFETIME_SECONDS", 3600),
         )
     if name == "zapi":
         v = _required(

@@ -73,8 +73,25 @@ def test_valid_jwt_is_accepted_without_secret_header() -> None:
     gateway().verify(make_request(fixture_bytes("evolution_text"), headers=bearer(jwt_claims())))
 
 
-def test_jwt_without_exp_is_accepted() -> None:
-    gateway().verify(make_request(fixture_bytes("evolution_text"), headers=bearer({"app": "evolution"})))
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"app": "evolution"},  # no exp: once leaked, valid forever
+        {"app": "evolution", "iat": int(FRESH.timestamp())},
+        {**jwt_claims(), "exp": int(FRESH.timestamp()) + 10 * 365 * 86400},  # exp ten years ahead
+        {**jwt_claims(), "iat": int(FRESH.timestamp()) - 30 * 86400},  # issued a month ago, still valid
+    ],
+)
+def test_jwt_without_exp_or_with_an_unbounded_lifetime_is_rejected(claims: dict[str, Any]) -> None:
+    with pytest.raises(WebhookAuthError):
+        gateway().verify(make_request(fixture_bytes("evolution_text"), headers=bearer(claims)))
+
+
+def test_the_jwt_lifetime_bound_is_configurable() -> None:
+    claims = {**jwt_claims(), "exp": int(FRESH.timestamp()) + 7200}
+    gateway(jwt_max_lifetime_seconds=86400).verify(
+        make_request(fixture_bytes("evolution_text"), headers=bearer(claims))
+    )
 
 
 @pytest.mark.parametrize(

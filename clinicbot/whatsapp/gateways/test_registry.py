@@ -59,6 +59,16 @@ def test_evolution_needs_a_webhook_secret_or_jwt_secret() -> None:
         )
     )
     assert isinstance(gw, EvolutionGateway) and gw.max_age is not None and gw.max_age.total_seconds() == 120
+    assert gw.jwt_max_lifetime == 3600  # webhook JWTs live an hour at most unless configured
+    gw = gateway_from_settings(
+        SimpleNamespace(
+            WHATSAPP_GATEWAY="evolution",
+            EVOLUTION_JWT_SECRET="j",
+            EVOLUTION_JWT_MAX_LIFETIME_SECONDS="900",
+            **EVOLUTION,
+        )
+    )
+    assert isinstance(gw, EvolutionGateway) and gw.jwt_max_lifetime == 900
     with pytest.raises(GatewayConfigError, match="EVOLUTION_MAX_AGE_SECONDS"):
         gateway_from_settings(
             SimpleNamespace(

@@ -1,18 +1,25 @@
-"""manage.py restore FILE [--force] — load a backup into the (empty) configured database."""
+"""manage.py restore FILE [--force] — load a backup, bring it to the current schema, re-apply erasures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
+from django.utils import timezone
 
 from clinicbot.ops.backups import BackupError, backup_restore
+from clinicbot.privacy.erasure_log import erasure_log_reapply
 
 
 class Command(BaseCommand):
-    help = "Restaura um arquivo de `manage.py backup` no banco configurado, que precisa estar vazio."
+    help = (
+        "Restaura um arquivo de `manage.py backup` no banco configurado, que precisa estar vazio, "
+        "e apaga de novo os pacientes do registro de exclusões (LGPD) que o backup ainda contém."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -20,6 +27,12 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="sobrescrever um banco que já tem tabelas (perde o conteúdo atual)",
+        )
+        parser.add_argument(
+            "--erasure-log",
+            type=Path,
+            default=None,
+            help="registro de exclusões a reaplicar (padrão: ERASURE_LOG; use a cópia guardada fora da máquina)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,3 +46,20 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"restaurado: {len(counts)} tabelas, {sum(counts.values())} linhas")
         )
+        # An older backup may predate migrations: erasing needs today's tables.
+        call_command("migrate", interactive=False, verbosity=0)
+        log = options["erasure_log"] or Path(settings.ERASURE_LOG)
+        if not log.exists():
+            self.stderr.write(
+                f"aviso: registro de exclusões {log} não encontrado; nenhuma exclusão reaplicada"
+            )
+            return
+        result = erasure_log_reapply(path=log, now=timezone.now())
+        self.stdout.write(
+            f"exclusões LGPD reaplicadas: {result.erased} (já contidas no backup: {result.already_in_backup})"
+        )
+        if result.other_key:
+            self.stderr.write(
+                f"aviso: {result.other_key} exclusão(ões) do registro usam outra AUDIT_HASH_KEY e não puderam "
+                "ser conferidas"
+            )
