@@ -23,6 +23,11 @@ class SessionState(models.TextChoices):
     HANDOFF = "handoff", "com atendente"
 
 
+class AlertKind(models.TextChoices):
+    EMERGENCY = "emergency", "emergência (SAMU 192)"
+    SELF_HARM = "self_harm", "risco à vida (CVV 188)"
+
+
 class ConversationSession(models.Model):
     """The assistant's memory of one patient's conversation (one row per phone)."""
 
@@ -51,6 +56,9 @@ class ConversationSession(models.Model):
     created_at = models.DateTimeField("criada em", auto_now_add=True)
     updated_at = models.DateTimeField("atualizada em", auto_now=True)
     last_activity = models.DateTimeField("última atividade", db_index=True)
+    # A safety alert for the staff queue: the patient described an emergency or self-harm.
+    alert_at = models.DateTimeField("alerta de segurança", null=True, blank=True, db_index=True)
+    alert_kind = models.CharField("tipo de alerta", max_length=16, choices=AlertKind.choices, blank=True)
 
     class Meta:
         verbose_name = "conversa"

@@ -26,7 +26,7 @@ from clinicbot.engine.dialogue.turn import Turn
 from clinicbot.engine.nlu.detect import Understanding
 from clinicbot.engine.nlu.model import IntentModel, load_model
 from clinicbot.engine.ports import Clock
-from clinicbot.engine.state import Bookkeeping, SessionState
+from clinicbot.engine.state import SessionState
 from clinicbot.engine.types import Catalog, ParseResult, Reply, TurnResult
 from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.services import replies_phrase
@@ -34,8 +34,9 @@ from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
 
 from .inbox import MAX_CONTENT, Incoming, conversation_key, session_ids
-from .models import ConversationMessage, DeliveryStatus, Direction
+from .models import AlertKind, ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from .privacy_notice import with_privacy_notice
+from .rate_limit import RateWindow
 from .store import StoredSession, session_load_locked, session_load_locked_by_phone, session_save
 from .turn_log import logged_turn
 
@@ -204,9 +205,6 @@ NON_TEXT_REPLY = (
     "Ainda não consigo ouvir áudios nem ver imagens, arquivos ou localizações por aqui. 🙏 "
     "Pode me escrever em texto, por favor?"
 )
-RATE_LIMIT_REPLY = (
-    "Recebi muitas mensagens em pouco tempo. 🙏 Vou responder em instantes; aguarde um minuto, por favor."
-)
 
 
 # Inbound kinds the engine answers. "welcome" is the patient opening the chat for the first
@@ -298,6 +296,7 @@ def _answer(
     rate = RateWindow.load(stored.state.bookkeeping, pending, now)
     limited = rate.check(now)
     bot_rows: list[ConversationMessage] = []
+    results_here: list[TurnResult] = []
     for group in group_messages(pending, window):
         texts = [_turn_text(m) for m in group if (m.payload or {}).get("kind", "text") in TURN_KINDS]
         if limited is not None:
@@ -314,6 +313,7 @@ def _answer(
             result = _run_engine(stored, "\n".join(texts), now, catalog)
             replies = result.replies
         parse = result.parse
+        results_here.append(result)
         if results is not None:
             results.append(result)
         for message in group:
@@ -325,6 +325,7 @@ def _answer(
             message.processed_at = now
         status = DeliveryStatus.SENT if delivered else DeliveryStatus.PENDING
         bot_rows += _bot_rows(session_id, replies, now, status)
+    _raise_alerts(session_id, results_here, now)
     rate.remember(stored.state.bookkeeping)
     if saved:
         _claim_messages(saved)
@@ -333,43 +334,18 @@ def _answer(
     return [m.id for m in created if m.id is not None and m is not arriving]
 
 
-@dataclass
-class RateWindow:
-    """The phone's messages of the last minute, kept in the session state between turns.
+def _raise_alerts(session_id: int, results: list[TurnResult], now: dt.datetime) -> None:
+    """Flag the conversation in the staff queue when a patient described an emergency or self-harm.
 
-    Carried in the session's bookkeeping (capped at the limit + 1 arrival times) so the
-    check costs no query: the state is loaded and saved by every turn anyway, under the
-    same row lock, and no dialogue reset touches it.
+    One UPDATE, only on such turns; self-harm outranks an emergency of the same batch.
     """
-
-    arrivals: list[float]
-    notice_at: float | None
-
-    @classmethod
-    def load(cls, kept: Bookkeeping, pending: list[ConversationMessage], now: dt.datetime) -> RateWindow:
-        cutoff = (now - dt.timedelta(minutes=1)).timestamp()
-        arrivals = [t for t in kept.recent_arrivals if t >= cutoff]
-        arrivals += [t for t in (m.timestamp.timestamp() for m in pending) if t >= cutoff]
-        return cls(sorted(arrivals), kept.rate_notice_at)
-
-    def check(self, now: dt.datetime) -> tuple[Reply, ...] | None:
-        """None when the phone is within its rate; else the replies for this batch (a notice once a minute)."""
-        limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
-        if limit <= 0 or len(self.arrivals) <= limit:
-            return None
-        if self.notice_at is not None and now.timestamp() - self.notice_at < 60:
-            return ()
-        self.notice_at = now.timestamp()
-        return (Reply(RATE_LIMIT_REPLY),)
-
-    def remember(self, kept: Bookkeeping) -> None:
-        limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
-        if limit <= 0:
-            return
-        # Only whether the limit is exceeded matters: the newest limit + 1 arrivals suffice.
-        kept.recent_arrivals = self.arrivals[-(limit + 1) :]
-        if self.notice_at is not None:
-            kept.rate_notice_at = self.notice_at
+    kinds = {event for result in results for event in result.events} & {
+        AlertKind.SELF_HARM,
+        AlertKind.EMERGENCY,
+    }
+    if kinds:
+        kind = AlertKind.SELF_HARM if AlertKind.SELF_HARM in kinds else AlertKind.EMERGENCY
+        ConversationSession.objects.filter(id=session_id).update(alert_at=now, alert_kind=kind)
 
 
 # Run for every message: compiled once (see core.prepared).

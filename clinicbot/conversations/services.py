@@ -8,6 +8,7 @@ from django.db import transaction
 
 from clinicbot.engine.dialogue import entry as dialogue
 
+from .models import ConversationSession
 from .store import session_forget_cache, session_load_locked, session_save
 
 
@@ -19,4 +20,6 @@ def session_hand_back(*, session_id: int, now: dt.datetime) -> None:
             return
         dialogue.start_over(stored.state)
         session_save(stored=stored, now=now)
+        # Staff took care of it: a safety alert leaves the queue with the conversation.
+        ConversationSession.objects.filter(id=session_id).update(alert_at=None, alert_kind="")
     session_forget_cache(phone=stored.state.phone)

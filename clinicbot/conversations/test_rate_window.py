@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from clinicbot.conversations.models import ConversationMessage
-from clinicbot.conversations.pipeline import RATE_LIMIT_REPLY, RateWindow
+from clinicbot.conversations.rate_limit import RATE_LIMIT_REPLY, RateWindow
 from clinicbot.engine.state import Bookkeeping, SessionState, State
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)

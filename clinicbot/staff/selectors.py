@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery, TextChoices
+from django.db.models import OuterRef, Q, Subquery, TextChoices
 
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
@@ -15,6 +15,7 @@ from clinicbot.engine.types import DoctorInfo
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
 QUEUE_LIMIT = 200
+ALERT_HOURS = 24  # a safety alert stays on top of the queue this long (or until handed back)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def handoff_queue() -> list[QueueItem]:
         .order_by("id")
         .values("timestamp")[:1]
     )
+    alerted_since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=ALERT_HOURS)
     rows = (
-        ConversationSession.objects.filter(handed_off=True)
+        ConversationSession.objects.filter(Q(handed_off=True) | Q(alert_at__gte=alerted_since))
         .annotate(
             last_staff_id=_latest(Direction.STAFF, "id"),
             last_staff_at=_latest(Direction.STAFF),
@@ -66,7 +68,13 @@ def handoff_queue() -> list[QueueItem]:
             waiting = row.first_user_after_staff
         items.append(QueueItem(row, waiting, row.last_staff_at))
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(items, key=lambda i: (i.waiting_since is None, i.waiting_since or far, i.session.id))
+
+    def order(i: QueueItem) -> tuple[bool, bool, dt.datetime, int]:
+        # Safety alerts first (emergencies, self-harm), then who waits longest.
+        alert = i.session.alert_at is not None and i.session.alert_at >= alerted_since
+        return (not alert, i.waiting_since is None, i.waiting_since or far, i.session.id)
+
+    return sorted(items, key=order)
 
 
 def _handoff_at(row: ConversationSession) -> dt.datetime | None:
