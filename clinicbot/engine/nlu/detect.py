@@ -177,11 +177,10 @@ class Understanding:
         self.catalog = catalog
         self.model: IntentModel | None = load_model() if model is True else model or None
         self.lexicon = Lexicon(catalog)
+        # The head word of each clinic phrase is no name ("unimed", "cardiologia"); the rest
+        # of a longer one may be ("Unimed São Luís", and a patient called Luís).
         self._name_vocab = {
-            w
-            for key in ("specialty", "insurance", "exam")
-            for p, _ in self.lexicon.phrases[key]
-            for w in p.split()
+            p.split()[0] for key in ("specialty", "insurance", "exam") for p, _ in self.lexicon.phrases[key] if p
         }
 
     def _not_name(self, word: str) -> bool:
@@ -203,9 +202,9 @@ class Understanding:
             name = found[0]
         else:
             allow_single = expect == "name"
-            # Outside a booking a lower-case "fazem ressonancia" is not a name: there only
-            # capitalised words count.
-            waiting = expect == "name" or state in BOOKING_STATES
+            # Unless the name was asked for, a lower-case "crise de asma forte" or "fazem
+            # ressonancia" is not a name: only capitalised words count.
+            waiting = expect == "name" or state == "waitlist_name"
             for clause in (0, -1):
                 candidate = bare_name(
                     raw,
