@@ -10,6 +10,7 @@ from ..llm.understanding import validated
 from ..ports import Interpreter
 from ..types import Catalog, ParseResult
 from . import intents as cue
+from .choices import picks_any
 from .combine import RULE_FINAL, combine
 from .features import featurize, mask, symbol_tokens
 from .lexicon import Lexicon, Matches
@@ -147,6 +148,8 @@ _NO = re.compile(
     r"^(?:na+o+|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum|nunca)\b"
     r"|\b(?:errad[oa]|incorret[oa]|nada a ver|nada disso|nao (?:e|eh) (?:isso|esse|essa))\b"
 )
+# What the assistant asked for when a bare "830" is a time.
+_TIME_ANSWERS = frozenset({"date", "time", "slot", "correction"})
 _STRONG_BOOKING = re.compile(
     r"\b(?:marc\w*|agend\w*|vaga|(?:tem|teria|ha) (?:algum |um )?horario|horario (?:livre|disponivel|vago)|"
     r"encaixe|encaixar|consulta com|consegue (?:um|uma) (?:horario|consulta|vaga)|primeiro horario)\b"
@@ -180,7 +183,10 @@ class Understanding:
         # The head word of each clinic phrase is no name ("unimed", "cardiologia"); the rest
         # of a longer one may be ("Unimed São Luís", and a patient called Luís).
         self._name_vocab = {
-            p.split()[0] for key in ("specialty", "insurance", "exam") for p, _ in self.lexicon.phrases[key] if p
+            p.split()[0]
+            for key in ("specialty", "insurance", "exam")
+            for p, _ in self.lexicon.phrases[key]
+            if p
         }
 
     def _not_name(self, word: str) -> bool:
@@ -192,7 +198,8 @@ class Understanding:
     ) -> _Reading:
         raw = raw[:MAX_TEXT]
         text = normalize(raw)
-        temporal = extract_temporal(text, today, now_time=now_time)
+        time_expected = state == "choosing_slot" or expect in _TIME_ANSWERS
+        temporal = extract_temporal(text, today, now_time=now_time, time_expected=time_expected)
         entities: dict[str, str] = {}
         skip = list(temporal.spans)
 
@@ -234,11 +241,10 @@ class Understanding:
             entities["time"] = f"{temporal.time:%H:%M}"
         if temporal.period:
             entities["period"] = temporal.period
-        choice = (
-            -1
-            if _LAST_OPTION.search(text) and not (temporal.date or temporal.time)
-            else extract_choice_number(text)
-        )
+        when = temporal.date or temporal.time
+        choice = -1 if _LAST_OPTION.search(text) and not when else extract_choice_number(text)
+        if choice is None and not (when or temporal.period) and picks_any(text):
+            choice = 1  # "qualquer um desses", "o mais cedo": the earliest offered option
         return _Reading(text, temporal, matches, entities, choice)
 
     def _is_doctor_reference(self, candidate: str) -> bool:
