@@ -245,8 +245,6 @@ NOT_NAME_WORDS = FUNCTION_WORDS | frozenset(
         "nada",
         "disso",
         "preferencia",
-        "paciente",
-        "pacientes",
         "novo",
         "nova",
         "antigo",
