@@ -119,7 +119,11 @@ class ParseResult:
     intent: str
     confidence: float
     entities: dict[str, str]
-    choice: int | None = None  # "2", "a segunda opção": an index into offered options
+    # "2", "a segunda opção", "1️⃣": a 1-based index into the offered options; -1 is "o último";
+    # 1 also when the patient leaves the pick to us ("qualquer um", "tanto faz", "o mais cedo"),
+    # since options are offered earliest first. A pick by time or day ("o das 10", "o de
+    # terça") gives no number: it comes as the time/date entity, matched by the dialogue.
+    choice: int | None = None
     negated: frozenset[str] = frozenset()  # entity keys the patient explicitly rejected
     # A finer reading than the intent: "medical_advice", "complaint", "faq", "self_harm",
     # "symptom", "stop_flow", "smalltalk" (see nlu/model.py); "" when none applies.

@@ -73,6 +73,15 @@ _NUMBER_AFTER_NOUN_RE = re.compile(
     r"\b(?:opcao|alternativa|numero)\s+(?:numero\s+)?(?P<num>\d{1,2})\b(?![:/])"
 )
 _DIGIT_CHOICE_RE = re.compile(r"(?P<num>\d{1,2})[ao]?")
+# The patient leaves the pick to us: "qualquer um desses", "tanto faz", "o mais cedo", "o
+# primeiro que tiver". Options are offered earliest first, so this is option 1.
+_ANY_OPTION_RE = re.compile(
+    r"\b(?:qualquer (?:um|uma|horario|opcao|medico|medica|deles|delas|desses|dessas)"
+    r"|tanto faz|nao tenho preferencia|sem preferencia|(?:voce|vc) (?:que )?escolhe"
+    r"|(?:o|a) (?:(?:horario|opcao|vaga) )?mais (?:cedo|proxim[oa])"
+    r"|(?:o|a) primeir[oa] (?:(?:horario|opcao|vaga) )?(?:que (?:tiver|houver|der|aparecer|estiver)|disponivel|livre|vag[oa])"
+    r"|(?:o|a) que (?:tiver|for|vier|estiver) (?:mais cedo|primeiro|antes))\b"
+)
 
 
 def _choice_value(word: str) -> int | None:
@@ -104,3 +113,12 @@ def extract_choice_number(text: str) -> int | None:
     if word in WEEKDAY_ORDINALS and not all(w == word or w in WEEKDAY_ORDINAL_FILLERS for w in words):
         return None
     return _choice_value(word)
+
+
+def picks_any(text: str) -> bool:
+    """The patient leaves the pick to us ("qualquer um", "tanto faz", "o mais cedo", "o primeiro que tiver").
+
+    :class:`~clinicbot.engine.types.ParseResult` carries it as ``choice=1``: offered options
+    are listed earliest first.
+    """
+    return _ANY_OPTION_RE.search(text) is not None

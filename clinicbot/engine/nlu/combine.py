@@ -6,7 +6,9 @@ things that must never be missed or mistaken. So:
 1. an emergency cue of the rules is final, and so is the model's emergency probability
    above a low threshold — a false alarm costs a sentence, a missed one may cost a life;
 2. the rules' explicit requests for a person and to cancel stand (their patterns are
-   unambiguous: "atendente", "cancelar");
+   unambiguous: "atendente", "cancelar"), and so does any reading the caller marks as the
+   rules' to settle (``rule_final``: a message that is nothing but a name or a time, given
+   while a booking waits for one);
 3. otherwise the model's probabilities decide, with the rules' reading added as a vote of
    ``RULE_WEIGHT`` × the rules' confidence: a confident model overrules the rules, an unsure
    one (a phrasing far from its corpus) leans on them.
@@ -71,6 +73,7 @@ def combine(
     *,
     rule_emergency: bool,
     as_if_idle: Prediction | None = None,
+    rule_final: bool = False,
 ) -> tuple[str, float, str]:
     """Return (intent, confidence, tag) for one message.
 
@@ -88,7 +91,7 @@ def combine(
         # A clear question stays a question while the assistant waits for an answer.
         probs = as_if_idle.intent_probabilities()
         prediction = as_if_idle
-    if rule_intent in RULE_FINAL and not _overruled(probs, rule_intent):
+    if rule_final or (rule_intent in RULE_FINAL and not _overruled(probs, rule_intent)):
         return rule_intent, rule_confidence, _best_tag(prediction, rule_intent)
     votes = dict(probs)
     votes[rule_intent] = votes.get(rule_intent, 0.0) + RULE_WEIGHT * rule_confidence

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import replace
 
 from .temporal_base import Candidate, Rule, Scan, candidate, squeeze_spaces
 from .temporal_words import (
@@ -61,6 +62,12 @@ NEXT_WEEK_RE = re.compile(
     r"\b(?:(?:da|na|de)\s+)?(?:semana\s+que\s+vem|proxima\s+semana|semana\s+seguinte)\b"
 )
 
+# A date right after "nasci em", "data de nascimento", "nasceu dia", "aniversario": a birthday.
+_BIRTH_BEFORE_RE = re.compile(r"\b(?:nasc\w*|aniversari\w*|dn)(?:\s+[a-z]+){0,3}\s+$")
+_BIRTH_LOOKBEHIND = 40
+# Two-digit years up to this many years ahead are this century's ("25/12/27"); "12/05/85" is 1985.
+_TWO_DIGIT_YEARS_AHEAD = 10
+
 _FRACTION_NOUN_AFTER_RE = re.compile(r"\s+(?:de\s+)?(?:comprimidos?|doses?|copos?|xicaras?|colher(?:es)?)\b")
 
 
@@ -89,7 +96,7 @@ def _day_month_year(today: datetime.date, day: int, month: int, year: int | None
     """Explicit day/month; without a year, this year unless already past, else the next."""
     if year is not None:
         if year < 100:
-            year += 2000
+            year += 2000 if year <= today.year % 100 + _TWO_DIGIT_YEARS_AHEAD else 1900
         try:
             return datetime.date(year, month, day)
         except ValueError:
@@ -120,12 +127,26 @@ def _day_number(word: str) -> int:
     return DAY_WORDS[squeeze_spaces(word)] if not word.isdigit() else int(word)
 
 
+def _date_candidate(match: re.Match[str], ctx: Scan, value: datetime.date) -> Candidate:
+    """The candidate of a calendar date, rejected when it cannot be the appointment's.
+
+    A date of birth ("nasci em 03/09/1990", "data de nascimento 12/05/85") or any date
+    written with a year that is already past is consumed (so it is neither a name nor a
+    time) but never the answer, while an appointment date in the same message still is.
+    """
+    found = candidate(match, ctx, date=value)
+    birth = _BIRTH_BEFORE_RE.search(ctx.text, max(0, match.start() - _BIRTH_LOOKBEHIND), match.start())
+    if birth or value < ctx.today:
+        return replace(found, negated=True)
+    return found
+
+
 def _parse_numeric_date(match: re.Match[str], ctx: Scan) -> Candidate | None:
     if _FRACTION_NOUN_AFTER_RE.match(ctx.text, match.end()):
         return None  # "1/2 comprimido" is half a pill
     year = match["year"]
     value = _day_month_year(ctx.today, int(match["day"]), int(match["month"]), int(year) if year else None)
-    return candidate(match, ctx, date=value) if value else None
+    return _date_candidate(match, ctx, value) if value else None
 
 
 def _parse_month_name_date(match: re.Match[str], ctx: Scan) -> Candidate | None:
@@ -133,14 +154,14 @@ def _parse_month_name_date(match: re.Match[str], ctx: Scan) -> Candidate | None:
     month = MONTHS.get(month_word) or MONTH_ABBREVIATIONS[month_word]
     year = match["year"]
     value = _day_month_year(ctx.today, _day_number(match["day"]), month, int(year) if year else None)
-    return candidate(match, ctx, date=value) if value else None
+    return _date_candidate(match, ctx, value) if value else None
 
 
 def _parse_day_of_month(match: re.Match[str], ctx: Scan) -> Candidate | None:
     value = _next_day_of_month(
         ctx.today, _day_number(match["day"]), from_next_month=match["next_month"] is not None
     )
-    return candidate(match, ctx, date=value) if value else None
+    return _date_candidate(match, ctx, value) if value else None
 
 
 def _parse_relative_day(match: re.Match[str], ctx: Scan) -> Candidate | None:

@@ -28,6 +28,8 @@ class Reader(Protocol):
 
     def features(self, r: Any, raw: str, group: str, rule_intent: str) -> list[str]: ...
 
+    def _rules_settle(self, r: Any, state: str, group: str, rule_intent: str) -> bool: ...
+
 
 MAX_TEXT = 2000
 # Below this confidence a configured LLM is asked for a second reading.
@@ -64,6 +66,7 @@ def decide(
             group,
             rule_emergency=rule_emergency,
             as_if_idle=as_if_idle,
+            rule_final=u._rules_settle(r, state, group, rule_intent),
         )
     settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
     if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:

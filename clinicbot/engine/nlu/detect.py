@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..ports import Interpreter
 from ..types import Catalog, ParseResult
 from . import intents as cue
+from .choices import picks_any
 from .decide import ASK_LLM_BELOW, decide
 from .features import reading_features, state_group
 from .lexicon import Lexicon, Matches
@@ -17,6 +18,12 @@ from .names import bare_name, introduced_name
 from .normalize import normalize
 from .temporal import TemporalMatch, extract_choice_number, extract_temporal
 from .vocabulary import SPECIALTY_LIKE_SUFFIXES
+from .yes_no import FILLER as _FILLER
+from .yes_no import LEADING_FILLERS as _LEADING_FILLERS
+from .yes_no import NO as _NO
+from .yes_no import YES as _YES
+from .yes_no import YES_WORDS as _YES_WORDS
+from .yes_no import answer_to_confirmation, emoji_answer, names_confirmed_action
 
 MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not a request)
 __all__ = ["ASK_LLM_BELOW", "MAX_TEXT", "Understanding", "state_group"]
@@ -27,104 +34,10 @@ CHOICE_STATES = frozenset({"choosing_slot", "choosing_doctor", "choosing_appoint
 CONFIRM_STATES = frozenset(
     {"confirming", "confirming_cancel", "confirming_reschedule", "confirming_reminder"}
 )
-# Words that may surround a yes/no without changing it ("sim, pode confirmar por favor").
-_FILLER = frozenset(
-    [
-        "entao",
-        "mesmo",
-        "ta",
-        "bom",
-        "por",
-        "favor",
-        "pode",
-        "ser",
-        "isso",
-        "ai",
-        "que",
-        "e",
-        "eh",
-        "pra",
-        "gente",
-        "ja",
-        "agora",
-        "beleza",
-        "obrigado",
-        "obrigada",
-        "valeu",
-        "sim",
-        "claro",
-        "certo",
-        "ok",
-        "marcar",
-        "confirmar",
-        "confirma",
-        "confirmo",
-        "agendar",
-        "fechar",
-        "fechado",
-        "perfeito",
-        "otimo",
-        "show",
-        "tudo",
-        "uai",
-        "so",
-        "bah",
-        "tche",
-        "oxe",
-        "oxente",
-        "vixe",
-        "ue",
-        "opa",
-        "ah",
-        "hum",
-        "eita",
-    ]
-)
-_YES = re.compile(
-    r"^(?:sim|s|ss|sss|isso|exato|exatamente|certo|certinho|correto|confirm\w*|pode\b.*|fechado|fechou|"
-    r"combinado|beleza|ok|okay|okk|ta bom|ta otimo|otimo|perfeito|show|bora|claro|aham|uhum|yes|positivo|"
-    r"com certeza|quero sim|isso ai|tudo certo|ta certo|esta certo|ta|pronto|vamos|manda ver|demorou)\b"
-)
-# Regional openers that carry no meaning of their own.
-_LEADING_FILLERS = re.compile(r"^(?:(?:oxe|oxente|uai|bah|tche|ah|opa|entao|ei|ue|eita|visse|so)\s+)+")
 # "o último", "a última opção": the last of the offered options (choice -1).
 _LAST_OPTION = re.compile(r"(?:^|\b(?:o|a) )ultim[oa]\b")
-_YES_WORDS = frozenset(
-    [
-        "sim",
-        "s",
-        "ss",
-        "isso",
-        "exato",
-        "exatamente",
-        "certo",
-        "certinho",
-        "correto",
-        "confirmo",
-        "confirma",
-        "confirmar",
-        "pode",
-        "ok",
-        "okay",
-        "claro",
-        "fechado",
-        "fechou",
-        "beleza",
-        "aham",
-        "uhum",
-        "bora",
-        "combinado",
-        "perfeito",
-        "otimo",
-        "show",
-        "positivo",
-        "yes",
-    ]
-)
-_NO = re.compile(
-    r"^(?:na+o+|n|nn|nops|nop|nope|negativo|errado|errada|incorreto|nem|jamais|nada disso|de jeito nenhum|nunca)\b"
-    r"|\b(?:errad[oa]|incorret[oa]|nada a ver|nada disso|nao (?:e|eh) (?:isso|esse|essa))\b"
-)
+# What the assistant asked for when a bare "830" is a time.
+_TIME_ANSWERS = frozenset({"date", "time", "slot", "correction"})
 _STRONG_BOOKING = re.compile(
     r"\b(?:marc\w*|agend\w*|vaga|(?:tem|teria|ha) (?:algum |um )?horario|horario (?:livre|disponivel|vago)|"
     r"encaixe|encaixar|consulta com|consegue (?:um|uma) (?:horario|consulta|vaga)|primeiro horario)\b"
@@ -138,6 +51,22 @@ _QUESTION = re.compile(r"^(?:o que|oque|como|por que|porque|qual|quais|quando|on
 _SPECIALTY_LIKE = re.compile(r"\b\w{3,}(?:" + "|".join(SPECIALTY_LIKE_SUFFIXES) + r")s?\b")
 
 
+# Words that may join the values of a message made only of them ("Ana Lima, pela unimed").
+_JOINERS = frozenset({"e", "o", "a", "de", "da", "do", "pela", "pelo", "com", "no", "na", "eh"})
+
+
+def _only_entities(r: _Reading) -> bool:
+    """The message is nothing but a name, a time, a date or clinic names ("Raimunda Sousa Pereira", "830")."""
+    spans = [(m.start, m.end) for m in r.matches.mentions] + list(r.temporal.spans)
+    name = r.entities.get("patient_name")
+    if name and (pos := r.text.find(normalize(name))) >= 0:
+        spans.append((pos, pos + len(normalize(name))))
+    if not spans:
+        return False
+    left = "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(r.text))
+    return all(w in _JOINERS for w in left.split())
+
+
 @dataclass
 class _Reading:
     text: str
@@ -145,6 +74,7 @@ class _Reading:
     matches: Matches
     entities: dict[str, str]
     choice: int | None
+    emoji: str = ""  # "yes"/"no" when the message's emojis answer a yes/no (👍, ❌)
 
 
 class Understanding:
@@ -155,11 +85,13 @@ class Understanding:
         self.catalog = catalog
         self.model: IntentModel | None = load_model() if model is True else model or None
         self.lexicon = Lexicon(catalog)
+        # The head word of each clinic phrase is no name ("unimed", "cardiologia"); the rest
+        # of a longer one may be ("Unimed São Luís", and a patient called Luís).
         self._name_vocab = {
-            w
+            p.split()[0]
             for key in ("specialty", "insurance", "exam")
             for p, _ in self.lexicon.phrases[key]
-            for w in p.split()
+            if p
         }
 
     def _not_name(self, word: str) -> bool:
@@ -171,7 +103,8 @@ class Understanding:
     ) -> _Reading:
         raw = raw[:MAX_TEXT]
         text = normalize(raw)
-        temporal = extract_temporal(text, today, now_time=now_time)
+        time_expected = state == "choosing_slot" or expect in _TIME_ANSWERS
+        temporal = extract_temporal(text, today, now_time=now_time, time_expected=time_expected)
         entities: dict[str, str] = {}
         skip = list(temporal.spans)
 
@@ -181,9 +114,9 @@ class Understanding:
             name = found[0]
         else:
             allow_single = expect == "name"
-            # Outside a booking a lower-case "fazem ressonancia" is not a name: there only
-            # capitalised words count.
-            waiting = expect == "name" or state in BOOKING_STATES
+            # Unless the name was asked for, a lower-case "crise de asma forte" or "fazem
+            # ressonancia" is not a name: only capitalised words count.
+            waiting = expect == "name" or state == "waitlist_name"
             for clause in (0, -1):
                 candidate = bare_name(
                     raw,
@@ -213,12 +146,11 @@ class Understanding:
             entities["time"] = f"{temporal.time:%H:%M}"
         if temporal.period:
             entities["period"] = temporal.period
-        choice = (
-            -1
-            if _LAST_OPTION.search(text) and not (temporal.date or temporal.time)
-            else extract_choice_number(text)
-        )
-        return _Reading(text, temporal, matches, entities, choice)
+        when = temporal.date or temporal.time
+        choice = -1 if _LAST_OPTION.search(text) and not when else extract_choice_number(text)
+        if choice is None and not (when or temporal.period) and picks_any(text):
+            choice = 1  # "qualquer um desses", "o mais cedo": the earliest offered option
+        return _Reading(text, temporal, matches, entities, choice, emoji_answer(raw))
 
     def _is_doctor_reference(self, candidate: str) -> bool:
         """A bare "Rafael Mendes" names a doctor; "Marcia Lins Souza" is a patient who shares a surname."""
@@ -279,6 +211,18 @@ class Understanding:
             t = t.replace(normalize(r.entities["patient_name"]), " ")
         return cue.has(cue.EMERGENCY, t)
 
+    @staticmethod
+    def _rules_settle(r: _Reading, state: str, group: str, rule_intent: str) -> bool:
+        """The rules' reading stands whatever the model says.
+
+        A yes/no naming the action being confirmed ("sim, pode cancelar" while confirming a
+        cancellation: the model's cancel cue would make it a new request), and a message
+        that is nothing but a name or a time while a booking waits for one.
+        """
+        if rule_intent in ("confirm", "deny") and names_confirmed_action(r.text, state):
+            return True
+        return rule_intent == "provide_info" and group != "idle" and _only_entities(r)
+
     def _intent(self, r: _Reading, state: str) -> tuple[str, float]:
         t = r.text
         e = r.entities
@@ -287,6 +231,8 @@ class Understanding:
         in_flow = state in BOOKING_STATES or state in CHOICE_STATES or state in CONFIRM_STATES
         strong_booking = cue.has(_STRONG_BOOKING, t)
 
+        if r.emoji and state != "idle" and all(w in _FILLER for w in t.split()):
+            return ("confirm" if r.emoji == "yes" else "deny"), 0.85  # "👍🏻", "ok ✅", "❌"
         if not t:
             return "out_of_scope", 0.3
         # A name is not a symptom ("Maria do Socorro").
@@ -295,6 +241,9 @@ class Understanding:
             return "emergency", 0.95
         if cue.has(cue.HUMAN, t):
             return "human_agent", 0.9
+        answer = "" if has_booking else answer_to_confirmation(r.text, state)
+        if answer:
+            return answer, 0.9  # "sim, pode cancelar" answers "cancelo?": not a new request
         if cue.has(cue.CANCEL, t) and not re.search(r"\b(?:remarc|reagend)", t):
             return "cancel_appointment", 0.9
         if cue.has(cue.RESCHEDULE, t) and not (

@@ -230,36 +230,105 @@ NOT_NAME_WORDS = FUNCTION_WORDS | frozenset(
         "tempo",
         "futebol",
         "oculos",
+        # Blessings, fillers and vocatives said around a name ("Deus te abencoe", "peraí").
+        "deus",
+        "abencoe",
+        "abencoa",
+        "pague",
+        "amem",
+        "perai",
+        "pera",
+        "minutinho",
+        "momentinho",
+        "momento",
+        "segundinho",
+        "nada",
+        "disso",
+        "preferencia",
+        "novo",
+        "nova",
+        "antigo",
+        "antiga",
+        "moca",
+        "moco",
+        "querida",
+        "querido",
+        "mana",
+        "mano",
+        "rei",
+        "senhor",
+        "senhora",
+        "sr",
+        "sra",
+        "dona",
+        "nascido",
+        "nascida",
+        "nasci",
+        "nasceu",
+        "cpf",
+        "rg",
+        "carteirinha",
+        "cartao",
+        "telefone",
+        "celular",
+        "anos",
+        "idade",
     ]
 )
+
+# Courtesy titles before a name ("Dona Maria", "Seu João", "Sr. Carlos"): not part of it.
+NAME_TITLES = frozenset({"dona", "seu", "sr", "sra", "srta", "senhor", "senhora", "d"})
 
 # Particles that may sit inside a name ("João da Silva") but never start or end it.
 NAME_PARTICLES = frozenset({"da", "de", "do", "das", "dos", "e"})
 
-# Phrases that introduce the patient's own name (or the name of whom the booking is for).
-NAME_INTRODUCERS = (
-    r"meu nome e",
-    r"meu nome eh",
+# A relative the booking may be for (masculine and feminine forms).
+RELATIVES = (
+    r"filh[oa]|marido|espos[oa]|mulher|pai|mae|net[oa]|irma[o]?|avo|sobrinh[oa]|entead[oa]|"
+    r"ti[oa]|sogr[oa]|genro|nora|primo|prima|afilhad[oa]|bebe|crianca|menin[oa]"
+)
+_REL = rf"(?:{RELATIVES})"
+# Who introduces themselves: the speaker, who is the patient unless the message says otherwise.
+SPEAKER_INTRODUCERS = (
+    r"meu nome(?: completo)?(?: e| eh)?",
+    r"o nome(?: completo)? (?:e|eh)",
+    r"nome(?: completo)?:",
     r"me chamo",
-    r"aqui e (?:o|a)",
-    r"aqui quem fala e (?:o|a)",
-    r"quem fala e (?:o|a)",
-    r"(?:o|a) nome dele e",
-    r"(?:o|a) nome dela e",
-    r"nome dele e",
-    r"nome dela e",
-    r"nome do paciente e",
-    r"nome da paciente e",
-    r"em nome de",
-    r"no nome de",
-    r"no meu nome",
+    r"aqui (?:quem fala )?(?:e|eh)(?: (?:o|a))?",
+    r"quem (?:fala|escreve) (?:e|eh)(?: (?:o|a))?",
+    r"(?:e|eh) (?:o|a) (?=(?:dona|seu|sr|sra|senhor|senhora)\b)",
     r"sou (?:o|a)",
     r"sou",
-    r"pro meu (?:filho|marido|pai|esposo|neto|irmao|avo|sobrinho|enteado)",
-    r"pra minha (?:filha|mae|esposa|mulher|neta|irma|avo|sobrinha|enteada)",
-    r"para (?:o )?meu (?:filho|marido|pai|esposo|neto|irmao|avo)",
-    r"para (?:a )?minha (?:filha|mae|esposa|mulher|neta|irma|avo)",
-    r"(?:e|eh) pr[oa] (?:o |a )?(?:meu|minha) (?:filho|filha|marido|pai|mae|esposa|esposo|neto|neta|irmao|irma|avo)",
+)
+# Who names the person to be seen: a relative, "o nome dele", "a consulta é pra mim, X".
+PATIENT_INTRODUCERS = (
+    r"(?:o|a) nome dele (?:e|eh)",
+    r"(?:o|a) nome dela (?:e|eh)",
+    r"nome dele (?:e|eh)",
+    r"nome dela (?:e|eh)",
+    rf"nome d[oa] (?:(?:meu|minha|nosso|nossa) )?(?:paciente|{_REL}) (?:e|eh)",
+    r"(?:o|a) paciente (?:e|eh)",
+    r"(?:ele|ela) (?:se )?chama",
+    r"em nome d[eoa]",
+    r"no nome d[eoa]",
+    r"no meu nome",
+    r"(?:agendad[oa]|marcad[oa]|agendamento|marcacao) (?:pr[oa]|para)",
+    r"(?:e |eh )?(?:pra|para) mim",
+    r"(?:mae|pai|avo|avoa|tia|tio|madrinha|padrinho|responsavel) d[oa]",
+    r"pro meu (?:filho|marido|pai|esposo|neto|irmao|avo|sobrinho|enteado|tio|sogro)",
+    r"pra minha (?:filha|mae|esposa|mulher|neta|irma|avo|sobrinha|enteada|tia|sogra)",
+    r"para (?:o )?meu (?:filho|marido|pai|esposo|neto|irmao|avo|tio|sogro)",
+    r"para (?:a )?minha (?:filha|mae|esposa|mulher|neta|irma|avo|tia|sogra)",
+    rf"(?:e|eh) pr[oa] (?:o |a )?(?:meu|minha) {_REL}",
     r"meu (?:filho|marido|pai|esposo|neto|irmao|avo|sobrinho)",
     r"minha (?:filha|mae|esposa|mulher|neta|irma|avo|sobrinha)",
+)
+# The person to be seen is a relative ("é minha esposa que vai", "é pro meu marido"): without
+# the relative's name, the speaker's own name is not the patient's.
+OTHER_PATIENT = (
+    rf"(?:e|eh) (?:(?:o|a) )?(?:meu|minha) {_REL} que (?:vai|vem|precisa|quer|e|eh)",
+    rf"(?:consulta|horario|vaga|agendamento|marcacao) (?:e |eh )?(?:pr[oa]|para|pra) (?:(?:o|a) )?(?:meu|minha) {_REL}",
+    rf"(?:e|eh) (?:pr[oa]|para) (?:(?:o|a) )?(?:meu|minha) {_REL}",
+    rf"(?:marcar|agendar|marcando|agendando|consulta) (?:uma consulta )?(?:pr[oa]|para|pra) (?:(?:o|a) )?(?:meu|minha) {_REL}",
+    rf"(?:o|a) paciente (?:e|eh) (?:(?:o|a) )?(?:meu|minha) {_REL}",
 )

@@ -105,16 +105,17 @@ def _collect(ctx: Scan) -> tuple[list[Candidate], list[Candidate], list[Candidat
 
 
 def extract_temporal(
-    text: str, today: datetime.date, *, now_time: datetime.time | None = None
+    text: str, today: datetime.date, *, now_time: datetime.time | None = None, time_expected: bool = False
 ) -> TemporalMatch:
     """Find the date, time and period of day in an already normalised message.
 
     ``today`` anchors relative expressions. ``now_time`` is optional: when given and the
     message's date is today, an ambiguous morning hour that has already passed ("hoje as
-    8" said at 15:00) is read as the evening hour instead (20:00).
+    8" said at 15:00) is read as the evening hour instead (20:00). ``time_expected`` (a
+    time was just asked for or offered) lets a bare "830" / "1430" be a clock time.
     """
     next_week = date_rules.NEXT_WEEK_RE.search(text)
-    ctx = Scan(text=text, today=today, next_week=next_week is not None)
+    ctx = Scan(text=text, today=today, next_week=next_week is not None, time_expected=time_expected)
     date_candidates, time_candidates, period_candidates = _collect(ctx)
 
     periods = [c.period for c in period_candidates if not c.negated and c.period]

@@ -40,11 +40,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Scan:
-    """The message being read: its normalised text, today and whether "semana que vem" is in it."""
+    """The message being read: its normalised text, today, whether "semana que vem" is in it."""
 
     text: str
     today: datetime.date
     next_week: bool
+    time_expected: bool = False  # a time was asked for: "830" / "1430" alone read as 08:30 / 14:30
 
 
 def is_negated(text: str, start: int) -> bool:

@@ -150,3 +150,15 @@ def test_augmentation_gives_distinct_noisy_copies_and_the_same_ones_every_time()
     copies = augmentations(text, 2, seed=7)
     assert len(copies) == 2 and text not in copies and copies[0] != copies[1]
     assert augmentations(text, 2, seed=7) == copies
+
+
+def test_a_reading_the_caller_marks_as_the_rules_to_settle_stands_but_an_emergency_still_wins():
+    p = _prediction(deny=0.88, provide_info=0.12)
+    assert combine(p, "provide_info", 0.8, "awaiting_choice", rule_emergency=False)[0] == "deny"
+    assert combine(p, "provide_info", 0.8, "awaiting_choice", rule_emergency=False, rule_final=True)[0] == (
+        "provide_info"
+    )
+    alarm = _prediction(provide_info=0.5, emergency=0.5)
+    assert combine(alarm, "provide_info", 0.8, "awaiting_info", rule_emergency=False, rule_final=True)[0] == (
+        "emergency"
+    )

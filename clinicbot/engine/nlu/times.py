@@ -61,6 +61,19 @@ _PERIOD_RE = re.compile(
     re.X,
 )
 
+# "830", "1430", "as 0915": a clock time written without a separator.
+_DIGITS_TIME_RE = re.compile(
+    rf"""(?<![\d:/])(?:\b(?P<prefix>{"|".join(TIME_PREFIXES)})\s+)?
+    \b(?P<hour>[01]?\d|2[0-3])(?P<minute>[0-5]\d)(?:\s?(?P<suffix>h|hs|hrs|horas))?(?![\w:/])""",
+    re.X,
+)
+# Numbers that identify rather than tell the time: "cpf 123 456", "cartao 0830", "cep 65071".
+_IDENTIFIER_RE = re.compile(
+    r"\b(?:cpf|rg|cep|cnpj|telefone|tel|celular|cel|whats|whatsapp|fone|numero|n|carteirinha|cartao|"
+    r"matricula|protocolo|codigo|senha|conta|pix|valor|reais|r)\b"
+)
+_NUMBER_NEAR_RE = re.compile(r"\d[\s.\-]*$")
+_NUMBER_AFTER_RE = re.compile(r"[\s.\-]*\d")
 _QUANTITY_AFTER_RE = re.compile(rf"\s*(?:{'|'.join(QUANTITY_NOUNS)})\b")
 _DURATION_BEFORE_RE = re.compile(rf"\b(?:{alternation(DURATION_BEFORE)})\s+$")
 _DAY_BEFORE_RE = re.compile(r"\bdia\s+$")
@@ -115,6 +128,26 @@ def _parse_clock_time(match: re.Match[str], ctx: Scan) -> Candidate | None:
     return candidate(match, ctx, hour=hour, minute=minute, hour_rule=rule, prefix=prefix)
 
 
+def _parse_digits_time(match: re.Match[str], ctx: Scan) -> Candidate | None:
+    """ "830" -> 08:30 when a time was asked for (or after "as"), never inside a longer number."""
+    prefix = squeeze_spaces(match["prefix"] or "")
+    if not (prefix or match["suffix"] or ctx.time_expected) or _IDENTIFIER_RE.search(ctx.text):
+        return None
+    if _NUMBER_NEAR_RE.search(ctx.text, 0, match.start()) or _NUMBER_AFTER_RE.match(ctx.text, match.end()):
+        return None  # a group of a card, phone or document number
+    if _QUANTITY_AFTER_RE.match(ctx.text, match.end()):
+        return None  # "120 reais", "500 mg"
+    before = ctx.text[max(0, match.start() - LOOKBEHIND) : match.start()]
+    if match["suffix"] and not prefix and _DURATION_BEFORE_RE.search(before):
+        return None  # "demora 130 horas"
+    hour_text = match["hour"]
+    hour, minute = int(hour_text), int(match["minute"])
+    if not (prefix or match["suffix"]) and minute % 5:
+        return None  # "2027" is a year; offered times fall on five-minute marks
+    rule = HOUR_LITERAL if hour == 0 or hour >= 13 or hour_text.startswith("0") else HOUR_AMBIGUOUS
+    return candidate(match, ctx, hour=hour, minute=minute, hour_rule=rule, prefix=prefix)
+
+
 def _parse_period(match: re.Match[str], ctx: Scan) -> Candidate | None:
     if match["lead"] is None:
         previous = _PREVIOUS_WORD_RE.search(ctx.text, max(0, match.start() - LOOKBEHIND), match.start())
@@ -125,6 +158,7 @@ def _parse_period(match: re.Match[str], ctx: Scan) -> Candidate | None:
 
 RULES: tuple[Rule, ...] = (
     Rule("time", _FIXED_TIME_RE, _parse_fixed_time),
+    Rule("time", _DIGITS_TIME_RE, _parse_digits_time),
     Rule("time", _CLOCK_TIME_RE, _parse_clock_time),
     Rule("period", _PERIOD_RE, _parse_period),
 )
