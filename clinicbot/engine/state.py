@@ -163,6 +163,8 @@ class Context:
     topic_doctor: str = ""
     topic_specialty: str = ""
     topic_exam: str = ""
+    topic_faq: str = ""  # the FAQ question last answered ("e que horas vocês passam?")
+    topic_age: int = 0  # turns since the subject was set: an old subject is not a follow-up's
     last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
 
     # What survives :meth:`reset`.
@@ -209,10 +211,10 @@ class Context:
                 setattr(ctx, f.name, [int(v) for v in raw])
             elif f.name in _STR_LISTS:
                 setattr(ctx, f.name, [str(v) for v in raw])
-            elif f.name in _INTS:
+            elif isinstance(default := _default(f), bool):
+                setattr(ctx, f.name, bool(raw))
+            elif isinstance(default, int):
                 setattr(ctx, f.name, int(raw))
-            elif f.name == "doctor_auto":
-                ctx.doctor_auto = bool(raw)
             else:
                 setattr(ctx, f.name, str(raw))
         return ctx
@@ -221,9 +223,6 @@ class Context:
 _OPTIONAL_OBJECTS = frozenset({"yes_means", "waitlist_wish"})
 _INT_LISTS = frozenset({"cancel_ids", "appointment_options"})
 _STR_LISTS = frozenset({"doctor_options", "offered"})
-_INTS = frozenset(
-    {"stuck", "appointment_id", "reminder_appointment_id", "waitlist_entry_id", "safety_replies"}
-)
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:

@@ -37,8 +37,13 @@ def social(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> None:
     intent = parse.intent
     clinic = turn.catalog.clinic.name
     if intent == "greeting":
-        greeting = turn.t("greeting", clinic=clinic, of_clinic=of_clinic(clinic))
-        turn.say(turn.t("greeting_short") if st.state in FLOW_STATES else greeting)
+        name = parse.entities.get("patient_name", "")
+        if name and st.state == State.IDLE:
+            st.patient_name = name  # "Oi! Me chamo Priscila": the booking that follows is hers
+            turn.say(turn.t("greeting_named", name=name.split()[0], of_clinic=of_clinic(clinic)))
+        else:
+            greeting = turn.t("greeting", clinic=clinic, of_clinic=of_clinic(clinic))
+            turn.say(turn.t("greeting_short") if st.state in FLOW_STATES else greeting)
     elif intent == "thanks":
         turn.say(turn.t("thanks"))
     elif intent == "goodbye":
@@ -60,9 +65,9 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
     assistant says it does not know and offers a person ("sim" hands the conversation over).
     """
     references.remember_topic(st, parse, turn.catalog)  # "a dermatologista atende online?" -> "com ela"
-    faq = answers.best_faq(turn.catalog, text)
+    faq = _faq(st, text, turn)
     if faq:
-        turn.say(faq.answer)
+        turn.say(faq)
         return
     suggestion = references.symptom_suggestion(st, parse, text, turn.catalog)
     if suggestion and st.state not in FLOW_STATES:
@@ -76,6 +81,18 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
     turn.say(turn.t("out_of_scope"))
 
 
+def _faq(st: SessionState, text: str, turn: Turn) -> str:
+    """The FAQ answer to ``text`` — read with the last FAQ answered when it is a short follow-up."""
+    follow_up = references.faq_follow_up(st, text)
+    item = (answers.best_faq(turn.catalog, follow_up) if follow_up else None) or answers.best_faq(
+        turn.catalog, text
+    )
+    if item is None:
+        return ""
+    references.remember_faq(st, item.question)
+    return item.answer
+
+
 def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
     """Leave a yes/no offer pending ("Quer marcar?", "Chamo a recepção?") when nothing else is."""
     if st.state != State.IDLE or st.handed_off:
@@ -86,6 +103,14 @@ def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
 
 def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
     """The answer to a question about the clinic, by intent (follow-ups read with the last subject)."""
+    follow_up = references.faq_follow_up(st, text)
+    if (
+        follow_up
+        and not parse.entities
+        and parse.intent in _GENERIC_ANSWERS
+        and (faq := _faq(st, text, turn))
+    ):
+        return faq  # "e que horas vocês passam?" right after the home-collection FAQ
     parse = references.with_topic(st, parse, text)
     references.remember_topic(st, parse, turn.catalog)
     reply = _answer(st, parse, text, turn)
@@ -94,9 +119,19 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
     return reply
 
 
+# Questions whose answer without a subject is the clinic's general one (hours, prices, address).
+_GENERIC_ANSWERS = frozenset({"ask_hours", "ask_price", "ask_location", "ask_exams"})
+
+
 def _answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
     c = turn.catalog
     intent = parse.intent
+    if (
+        intent == "ask_hours"
+        and "exam" in parse.entities
+        and not {"doctor", "specialty"} & parse.entities.keys()
+    ):
+        intent = "ask_exams"  # "quantas horas?" after an exam's preparation: its fasting
     if intent == "ask_doctors":
         return answers.answer_doctors(c, parse)
     if intent == "ask_specialties":

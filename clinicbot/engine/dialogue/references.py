@@ -21,18 +21,35 @@ _POINTS_BACK = re.compile(
     r"^e\b|\b(?:ele|ela|dele|dela|nele|nela|esse|essa|desse|dessa|nesse|nessa|o mesmo|a mesma|com o doutor|com a doutora)\b"
 )
 _FOLLOW_UP_WORDS = 6
+# A subject older than this many turns is not what a follow-up points back to.
+TOPIC_TURNS = 3
+# A booking right after a question about a subject is about it ("qto é o pediatra?" ->
+# "então marca pro meu filho sábado às 9"), for this many turns.
+BOOKING_TOPIC_TURNS = 2
+_ACCEPTS = re.compile(
+    r"^(?:(?:entao|ta|ok|beleza|sim|pode ser|isso)\s+)*(?:pode ser|sim|com (?:ele|ela)|esse|essa|ok|beleza)\b"
+)
+
+
+def accepts_offer(text: str) -> bool:
+    """The message opens with a yes to what the assistant proposed ("pode ser com ele, …")."""
+    return bool(_ACCEPTS.search(normalize(text)))
+
+
+def age_topic(st: SessionState) -> None:
+    """One more turn since the subject was set (called once per turn)."""
+    st.context.topic_age += 1
 
 
 def with_topic(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
     """The parse with the remembered subject added when the message only points back to it."""
-    if _names_a_subject(parse) or not _topic(st):
+    if _names_a_subject(parse) or not _topic(st) or st.context.topic_age > TOPIC_TURNS:
         return parse
     words = normalize(text).split()
-    if not (
-        _POINTS_BACK.search(" ".join(words))
-        or len(words) <= _FOLLOW_UP_WORDS
-        and parse.intent.startswith("ask_")
-    ):
+    points_back = bool(_POINTS_BACK.search(" ".join(words)))
+    short_question = len(words) <= _FOLLOW_UP_WORDS and parse.intent.startswith("ask_")
+    fresh_booking = parse.intent == "schedule_appointment" and st.context.topic_age <= BOOKING_TOPIC_TURNS
+    if not (points_back or short_question or fresh_booking):
         return parse
     entities = dict(parse.entities)
     for key, value in _topic(st).items():
@@ -54,6 +71,24 @@ def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> No
     )
     st.context.topic_specialty = specialty
     st.context.topic_exam = e.get("exam", "")
+    st.context.topic_faq = ""
+    st.context.topic_age = 0
+
+
+def remember_faq(st: SessionState, question: str) -> None:
+    """The FAQ entry just answered is the subject of what follows."""
+    st.context.topic_faq = question
+    st.context.topic_age = 0
+
+
+def faq_follow_up(st: SessionState, text: str) -> str:
+    """A short follow-up to an FAQ answer, read with that entry's question ("" when not one)."""
+    if not st.context.topic_faq or st.context.topic_age > TOPIC_TURNS:
+        return ""
+    words = normalize(text).split()
+    if len(words) > _FOLLOW_UP_WORDS + 2 and not _POINTS_BACK.search(" ".join(words)):
+        return ""
+    return f"{st.context.topic_faq} {text}"
 
 
 def symptom_suggestion(

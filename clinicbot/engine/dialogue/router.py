@@ -51,6 +51,7 @@ class Policy:
         if state.handed_off:
             turn.events.append("silent_handoff")
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
+        references.age_topic(state)
         before = _progress(state)
         route(Message(state, _same_plan(state, parse, text), matches, text, turn))
         hand_off_if_stuck(before, state, parse, turn)
@@ -178,6 +179,9 @@ def _question(m: Message) -> None:
 
 
 def _fill(m: Message) -> None:
+    if m.st.context.yes_means and references.accepts_offer(m.text):
+        # "então pode ser com ele, quinta às 16h": the yes to "Quer marcar com ele?" and the data.
+        booking.apply_yes(m.st, m.turn)
     parse = references.with_topic(m.st, m.parse, m.text) if m.intent == "schedule_appointment" else m.parse
     suggestion = references.symptom_suggestion(m.st, parse, m.text, m.turn.catalog)
     if suggestion:

@@ -231,7 +231,7 @@ SYMPTOM_TABLE: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("alergologia", "imunologia", "dermatologia"),
     ),
     (
-        ("crianca", "bebe", "recem nascido", "meu filho", "minha filha", "puericultura", "vacina do bebe"),
+        ("bebe", "recem nascido", "puericultura", "vacina do bebe", "teste do pezinho"),
         ("pediatria",),
     ),
     (

@@ -18,6 +18,10 @@ DEFAULTS: dict[str, str] = {
         "e tirar dúvidas sobre médicos, convênios, exames, valores, horários e endereço. Como posso ajudar?"
     ),
     "greeting_short": "Olá! 😊",
+    "greeting_named": (
+        "Olá, {name}! 😊 Sou o assistente virtual {of_clinic}. Posso marcar, remarcar ou cancelar consultas "
+        "e tirar dúvidas sobre a clínica. Como posso ajudar?"
+    ),
     "thanks": "Por nada! Se precisar de mais alguma coisa, é só chamar. 😊",
     "goodbye": "Até logo! Obrigado pelo contato. 👋 — {clinic}",
     "out_of_scope": (

@@ -87,3 +87,22 @@ def test_an_empty_yes_no_question_differs_from_none_but_is_false():
     assert not YesMeans() and YesMeans(waitlist=True)
     assert Context(yes_means=YesMeans()).to_dict() == {"yes_means": {}}
     assert Context().to_dict() == {}
+
+
+def test_every_context_field_survives_a_round_trip_through_storage_with_its_type():
+    import dataclasses
+
+    from clinicbot.engine.state import Context
+
+    ctx = Context()
+    for f in dataclasses.fields(ctx):
+        value = getattr(ctx, f.name)
+        if isinstance(value, bool):
+            setattr(ctx, f.name, True)
+        elif isinstance(value, int):
+            setattr(ctx, f.name, 7)
+        elif isinstance(value, str) and f.name != "mode":
+            setattr(ctx, f.name, "x")
+    again = Context.from_dict(ctx.to_dict())
+    assert again == ctx
+    assert all(type(getattr(again, f.name)) is type(getattr(ctx, f.name)) for f in dataclasses.fields(ctx))
