@@ -157,6 +157,13 @@ SIMULATOR_PUBLIC = env_bool(
     "SIMULATOR_PUBLIC", not (os.environ.get("DATABASE_URL") or os.environ.get("REDIS_URL"))
 )
 
+# --- delivery guarantees and health (see README "Delivery guarantees") ----------------------
+# A reply whose send was interrupted (outcome unknown) waits this long for the gateway's
+# status webhook naming it before it is sent again (and counted as a possible duplicate).
+OUTBOX_UNCERTAIN_GRACE_SECONDS = env_int("OUTBOX_UNCERTAIN_GRACE_SECONDS", 30)
+# Every send failing for this long logs a WARNING.
+GATEWAY_OUTAGE_WARNING_SECONDS = env_int("GATEWAY_OUTAGE_WARNING_SECONDS", 30)
+
 # --- reminders ------------------------------------------------------------------------------
 # Hours before an appointment at which the patient is reminded ("24,2": a day and two hours before).
 REMINDER_LEAD_HOURS = [int(h) for h in os.environ.get("REMINDER_LEAD_HOURS", "24,2").split(",") if h.strip()]

@@ -23,6 +23,7 @@ from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES
 
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
 from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
+from .outbox import outbox_confirm_refs
 from .tasks import process_conversation
 
 logger = logging.getLogger("clinicbot.webhook")
@@ -111,6 +112,10 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     ]
     try:
         session_ids = inbox_store(items=items, now=timezone.now())
+        # First: a status naming a reply whose sender died mid-send marks it sent.
+        outbox_confirm_refs(
+            gateway=gateway.name, refs=[(s.ref, s.gateway_id) for s in parsed.statuses if s.ref]
+        )
         statuses_apply(
             gateway=gateway.name, updates=[(s.gateway_id, s.status, s.error) for s in parsed.statuses]
         )
