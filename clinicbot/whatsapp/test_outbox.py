@@ -67,9 +67,12 @@ def status_webhook(message_id: str, ref: str, status: str = "sent") -> int:
     )
 
 
-def in_flight_since(seconds: float, **fields: object) -> ConversationMessage:
+def in_flight_since(
+    seconds: float, text: str = "Sua consulta está confirmada.", **fields: object
+) -> ConversationMessage:
     """A reply whose sender was killed mid-send ``seconds`` ago."""
     return reply(
+        text,
         delivery_status=DeliveryStatus.SENDING,
         send_started_at=timezone.now() - dt.timedelta(seconds=seconds),
         attempts=1,
@@ -251,3 +254,12 @@ def test_every_send_failing_for_30_seconds_logs_one_warning_and_the_recovery(set
     assert len(warnings) == 2, warnings
     assert "every send has failed for 3" in warnings[0] and "answers again" in warnings[1]
     assert all(r.levelno == logging.WARNING for r in caplog.records if r.name == "clinicbot.gateway")
+
+
+def test_staff_find_every_reply_that_may_have_arrived_twice_in_admin(api, settings, admin_client):
+    orphan = in_flight_since(60, "Consulta marcada para 12/05 às 09:00.")
+    reply("Outra resposta, enviada uma vez só.")
+    send(settings, orphan)
+    page = admin_client.get("/admin/conversations/conversationmessage/", {"reenvio": "sim"}).content.decode()
+    assert "Consulta marcada para 12/05" in page and "pode ter chegado duas vezes" in page
+    assert "enviada uma vez só" not in page
