@@ -39,6 +39,7 @@ class FakeGatewayServer:
         self._gate = threading.Event()
         self._gate.set()
         self.held = threading.Event()
+        self.holding = 0  # sends waiting at the gate right now
         # Meta-like status webhooks after each accepted send: (callback URL, app secret).
         self.status_target: tuple[str, str] | None = None
         self.status_delay = 0.2
@@ -55,8 +56,12 @@ class FakeGatewayServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if not server._gate.is_set():  # a send "in flight" until the test releases it
+                    with server._lock:
+                        server.holding += 1
                     server.held.set()
                     server._gate.wait(timeout=120)
+                    with server._lock:
+                        server.holding -= 1
                 with server._lock:
                     n = next(server._ids)
                     failing = n <= server.fail_first
@@ -109,6 +114,15 @@ class FakeGatewayServer:
         """Make the next sends wait, unanswered, until :meth:`release` (a send "in flight")."""
         self.held.clear()
         self._gate.clear()
+
+    def wait_held(self, count: int, timeout: float = 30.0) -> bool:
+        """Wait until ``count`` sends are held at the gate."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.holding >= count:
+                return True
+            time.sleep(0.02)
+        return False
 
     def release(self) -> None:
         """Let held sends through: they are accepted (recorded) even if their sender is gone."""
