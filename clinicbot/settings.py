@@ -161,6 +161,9 @@ SIMULATOR_PUBLIC = env_bool(
 # A reply whose send was interrupted (outcome unknown) waits this long for the gateway's
 # status webhook naming it before it is sent again (and counted as a possible duplicate).
 OUTBOX_UNCERTAIN_GRACE_SECONDS = env_int("OUTBOX_UNCERTAIN_GRACE_SECONDS", 30)
+# When the broker refuses a task, the web process answers in up to this many background
+# threads (0: leave the messages to the worker once the broker is back).
+BROKER_FALLBACK_THREADS = env_int("BROKER_FALLBACK_THREADS", 2)
 # Every send failing for this long logs a WARNING.
 GATEWAY_OUTAGE_WARNING_SECONDS = env_int("GATEWAY_OUTAGE_WARNING_SECONDS", 30)
 
@@ -286,6 +289,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "clinicbot")
+# After a broker outage the worker reconnects within 2 s, however long it lasted, and
+# never gives up (clinicbot/worker.py); on (re)connecting it sweeps what is unanswered.
+CELERY_WORKER_CONSUMER = "clinicbot.worker:Consumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything stored but not answered (a lost enqueue, a dead broker) is
     # picked up again; processing is idempotent, so a double run does nothing.

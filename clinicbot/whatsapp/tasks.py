@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.conversations.pipeline import Deferred, process_pending
+from clinicbot.conversations.pipeline import Deferred
 from clinicbot.core.tasks import enqueue
 
+from .answer import answer_conversation
 from .gateways.registry import gateway_from_settings
 from .outbox import outbox_send
 from .reminders import notifications_send_due
@@ -25,21 +25,19 @@ logger = logging.getLogger(__name__)
 def process_conversation(self, session_id: int) -> int:  # type: ignore[no-untyped-def]
     """Answer a conversation's unprocessed messages, then send the replies.
 
-    The replies are sent right here rather than by a second task: a broker round trip
-    per turn was a large share of a worker's time under load. Only a transient gateway
-    error hands the rest to ``send_outbox``, which retries with backoff.
+    Only a reply the outbox could not send now is handed to ``send_outbox``, which
+    retries with backoff (or when an interrupted send's grace period ends).
     """
     from django.conf import settings
 
-    outcome = process_pending(session_id)
+    outcome = answer_conversation(session_id)
     if isinstance(outcome, Deferred):  # more messages may still be coming: wait for the window
         enqueue(process_conversation, session_id, countdown=outcome.seconds)
         return 0
-    if outcome:
-        result = outbox_send(gateway=gateway_from_settings(settings), session_id=session_id)
-        if result.retry and not (result.wait and settings.CELERY_TASK_ALWAYS_EAGER):
-            enqueue(send_outbox, session_id, countdown=result.wait or 1)
-    return len(outcome)
+    result = outcome.outbox
+    if result is not None and result.retry and not (result.wait and settings.CELERY_TASK_ALWAYS_EAGER):
+        enqueue(send_outbox, session_id, countdown=result.wait or 1)
+    return len(outcome.replies)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -127,9 +125,3 @@ def on_slot_freed(
 ) -> None:
     """Receiver of ``scheduling.signals.slot_freed`` (connected in the app's ``ready``)."""
     enqueue(offer_freed_slot, doctor_id, start.isoformat(), freed_at.isoformat(), appointment_id)
-
-
-@worker_ready.connect
-def _sweep_on_start(**_: object) -> None:
-    """A worker that starts (e.g. after a crash) first picks up what was left unanswered."""
-    sweep_unprocessed.delay(older_than_seconds=0)
