@@ -35,8 +35,8 @@ task_prerun.connect(_recycle_database_connections)
 task_postrun.connect(_recycle_database_connections)
 
 
-class SweepOnConnect(bootsteps.StartStopStep):  # type: ignore[misc]
-    """Whenever the worker (re)connects to the broker, first pick up what was left unanswered.
+class OnBrokerConnect(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Whenever the worker (re)connects to the broker: sweep, and report alive.
 
     Consumer steps start again after every lost connection, so this runs when the worker
     starts (e.g. after a crash) *and* when the broker comes back after an outage: tasks
@@ -49,8 +49,9 @@ class SweepOnConnect(bootsteps.StartStopStep):  # type: ignore[misc]
     def start(self, parent: Any) -> None:
         try:
             app.send_task("clinicbot.whatsapp.tasks.sweep_unprocessed", kwargs={"older_than_seconds": 0})
-        except Exception as exc:  # the broker dropped again: the next connection sweeps
+            app.send_task("clinicbot.ops.tasks.worker_heartbeat")
+        except Exception as exc:  # the broker dropped again: the next connection does it
             logger.warning("could not queue the sweep on connecting: %s", type(exc).__name__)
 
 
-app.steps["consumer"].add(SweepOnConnect)
+app.steps["consumer"].add(OnBrokerConnect)

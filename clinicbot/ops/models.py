@@ -131,3 +131,17 @@ class GatewayCallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.operation} {self.status_code}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last ran the heartbeat task (``/health/detailed`` reads the newest)."""
+
+    name = models.CharField("worker", max_length=200, unique=True)
+    seen_at = models.DateTimeField("visto em")
+
+    class Meta:
+        verbose_name = "sinal de vida do worker"
+        verbose_name_plural = "sinais de vida dos workers"
+
+    def __str__(self) -> str:
+        return self.name

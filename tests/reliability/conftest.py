@@ -94,9 +94,15 @@ class Stack:
         self.api.status_target = (f"{self.web.url}/webhooks/meta/", SECRET)
         return self.web.start_and_wait()
 
-    def start_worker(self, *, env: dict[str, str] | None = None, concurrency: int = 2) -> Worker:
+    def start_worker(
+        self, *, env: dict[str, str] | None = None, concurrency: int = 2, beat: bool = False
+    ) -> Worker:
         worker = Worker(
-            env=env or self.env, cwd=Path(settings.BASE_DIR), log_dir=self.log_dir, concurrency=concurrency
+            env=env or self.env,
+            cwd=Path(settings.BASE_DIR),
+            log_dir=self.log_dir,
+            concurrency=concurrency,
+            beat=beat,
         )
         self.workers.append(worker.start())
         return worker
