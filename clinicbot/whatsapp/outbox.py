@@ -239,8 +239,10 @@ def outbox_confirm_refs(*, gateway: str, refs: list[tuple[str, str]]) -> int:
     """Apply status webhooks that name our reply (``(ref, gateway message id)`` pairs).
 
     A reply still in flight is marked sent with the gateway's id: its sender died before
-    recording it, and it must not be sent again. A reply already recorded under another
-    id was delivered twice; that is noted for staff and counted. Returns the confirmed.
+    recording it, and it must not be sent again (nor one put back to pending after an
+    error answer the gateway nevertheless acted on). A reply already recorded under
+    another id was delivered twice; that is noted for staff and counted. Returns the
+    confirmed.
     """
     confirmed = 0
     for ref, gateway_id in refs:
@@ -248,7 +250,7 @@ def outbox_confirm_refs(*, gateway: str, refs: list[tuple[str, str]]) -> int:
             continue  # not ours (another system sharing the number), or malformed
         message_id, full_id = int(ref[len(REF_PREFIX) :]), f"{gateway}:{gateway_id}"
         ours = ConversationMessage.objects.filter(id=message_id, direction__in=_OUT)
-        if ours.filter(delivery_status=DeliveryStatus.SENDING).update(
+        if ours.filter(delivery_status__in=(DeliveryStatus.SENDING, DeliveryStatus.PENDING)).update(
             delivery_status=DeliveryStatus.SENT,
             gateway_message_id=full_id,
             error=Case(

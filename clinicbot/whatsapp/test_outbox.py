@@ -164,6 +164,15 @@ def test_a_second_copy_confirmed_by_the_gateway_is_marked_as_delivered_twice(api
     assert OUTBOX_DUPLICATES._value.get() == before + 1
 
 
+def test_a_reply_back_to_pending_after_an_error_that_meta_reports_sent_is_not_sent_again(api, settings):
+    retried = reply(attempts=1, error="Meta HTTP 500 code None: ")
+    assert status_webhook("wamid.ACTED", outbox_ref(retried.id)) == 200
+    send(settings, retried)
+    retried.refresh_from_db()
+    assert api.requests == []
+    assert (retried.delivery_status, retried.gateway_message_id) == (DeliveryStatus.SENT, "meta:wamid.ACTED")
+
+
 def test_a_status_with_a_reference_that_is_not_ours_changes_nothing(api, settings):
     orphan = in_flight_since(5)
     assert status_webhook("wamid.OTHER", "crm:123") == 200
