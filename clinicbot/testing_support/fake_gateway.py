@@ -79,7 +79,8 @@ class FakeGatewayServer:
                     self._answer(503, {"error": {"message": "temporarily unavailable", "code": 131000}})
                     return
                 mid = f"wamid.FAKE{n:06d}"
-                if server.status_target is not None and server.statuses_for(body):
+                accepted = 200 <= server.status < 300  # only a message the API took gets statuses
+                if accepted and server.status_target is not None and server.statuses_for(body):
                     threading.Thread(target=server._post_status, args=(body, mid), daemon=True).start()
                 self._answer(
                     server.status,
