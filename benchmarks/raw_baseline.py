@@ -20,8 +20,8 @@ import psycopg
 INSERT = """
 INSERT INTO conversations_conversationmessage
     (session_id, direction, content, intent, confidence, entities, gateway_message_id,
-     delivery_status, payload, error, attempts, processed_at, timestamp)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '', 0, now(), now())
+     delivery_status, payload, error, attempts, uncertain_resends, processed_at, timestamp)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, '', 0, 0, now(), now())
 """
 UPDATE = """
 UPDATE conversations_conversationsession

@@ -1,11 +1,14 @@
 """Celery application. On the embedded default tasks run eagerly in-process."""
 
+import logging
 import os
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, bootsteps
 from celery.signals import setup_logging, task_postrun, task_prerun
 from django.db import close_old_connections
+
+logger = logging.getLogger("clinicbot.worker")
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinicbot.settings")
 
@@ -45,3 +48,25 @@ def _use_the_application_logging(**_: Any) -> None:
 setup_logging.connect(_use_the_application_logging)
 task_prerun.connect(_recycle_database_connections)
 task_postrun.connect(_recycle_database_connections)
+
+
+class OnBrokerConnect(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Whenever the worker (re)connects to the broker: sweep, and report alive.
+
+    Consumer steps start again after every lost connection, so this runs when the worker
+    starts (e.g. after a crash) *and* when the broker comes back after an outage: tasks
+    queued in a Redis that restarted empty, or held by this worker when the connection
+    dropped, are gone, and their conversations are answered now, not at the next sweep.
+    """
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, parent: Any) -> None:
+        try:
+            app.send_task("clinicbot.whatsapp.tasks.sweep_unprocessed", kwargs={"older_than_seconds": 0})
+            app.send_task("clinicbot.ops.tasks.worker_heartbeat")
+        except Exception as exc:  # the broker dropped again: the next connection does it
+            logger.warning("could not queue the sweep on connecting: %s", type(exc).__name__)
+
+
+app.steps["consumer"].add(OnBrokerConnect)

@@ -247,6 +247,28 @@ SIMULATOR_RATE_LIMIT_PER_MINUTE = env_int("SIMULATOR_RATE_LIMIT_PER_MINUTE", 30)
 # (header X-Clinicbot-Signature: sha256=<hex>); empty = staff sessions only.
 SIMULATOR_WEBHOOK_SECRET = os.environ.get("SIMULATOR_WEBHOOK_SECRET", "")
 
+# --- delivery guarantees and health (see README "Delivery guarantees") ----------------------
+# A reply whose send was interrupted (outcome unknown) waits this long for the gateway's
+# status webhook naming it before it is sent again (and counted as a possible duplicate).
+OUTBOX_UNCERTAIN_GRACE_SECONDS = env_int("OUTBOX_UNCERTAIN_GRACE_SECONDS", 30)
+# When the broker refuses a task, the web process answers in up to this many background
+# threads (0: leave the messages to the worker once the broker is back).
+BROKER_FALLBACK_THREADS = env_int("BROKER_FALLBACK_THREADS", 2)
+# Every send failing for this long logs a WARNING.
+GATEWAY_OUTAGE_WARNING_SECONDS = env_int("GATEWAY_OUTAGE_WARNING_SECONDS", 30)
+# /health/detailed thresholds. The worker's heartbeat (a beat task every
+# WORKER_HEARTBEAT_SECONDS, through the same queue as the turns) older than this: the
+# worker is dead or hopelessly behind (unhealthy; degraded while the broker is down) ...
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60)
+# ... the oldest unanswered message or unsent reply older than these: degraded / unhealthy ...
+HEALTH_BACKLOG_DEGRADED_SECONDS = env_int("HEALTH_BACKLOG_DEGRADED_SECONDS", 60)
+HEALTH_BACKLOG_UNHEALTHY_SECONDS = env_int("HEALTH_BACKLOG_UNHEALTHY_SECONDS", 300)
+# ... and at least this share of the sends of the last HEALTH_GATEWAY_WINDOW_SECONDS failed
+# (3 sends at least): degraded.
+HEALTH_GATEWAY_ERROR_RATE = float(os.environ.get("HEALTH_GATEWAY_ERROR_RATE", "0.5"))
+HEALTH_GATEWAY_WINDOW_SECONDS = env_int("HEALTH_GATEWAY_WINDOW_SECONDS", 300)
+
 # --- reminders ------------------------------------------------------------------------------
 # Hours before an appointment at which the patient is reminded ("24,2": a day and two hours before).
 REMINDER_LEAD_HOURS = [int(h) for h in os.environ.get("REMINDER_LEAD_HOURS", "24,2").split(",") if h.strip()]
@@ -380,6 +402,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "clinicbot")
+# After a broker outage the worker reconnects within 2 s, however long it lasted, and
+# never gives up (clinicbot/worker.py); on (re)connecting it sweeps what is unanswered.
+CELERY_WORKER_CONSUMER = "clinicbot.worker:Consumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE = {
     # Safety net: anything stored but not answered (a lost enqueue, a dead broker) is
     # picked up again; processing is idempotent, so a double run does nothing.
@@ -394,6 +420,12 @@ CELERY_BEAT_SCHEDULE = {
     # dashboard stays current and a finished day is final soon after midnight.
     "rollup-daily-metrics": {"task": "clinicbot.ops.tasks.rollup_recent_metrics", "schedule": 3600.0},
     "sweep-sync-events": {"task": "clinicbot.integrations.tasks.sweep_sync_events", "schedule": 120.0},
+    # /health/detailed reads its age: a dead worker (or a stuck queue) shows.
+    "worker-heartbeat": {
+        "task": "clinicbot.ops.tasks.worker_heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
+        "options": {"expires": 2.0 * WORKER_HEARTBEAT_SECONDS},  # none pile up while no worker runs
+    },
     # Retention (LGPD): old messages and idle conversations, in small batches, once a day.
     "purge-old-data": {"task": "clinicbot.privacy.tasks.purge_old_data", "schedule": 24 * 3600.0},
 }

@@ -20,7 +20,7 @@ from clinicbot.testing_support.fake_gateway import (
     meta_text_webhook,
 )
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
-from clinicbot.whatsapp.outbox import INTERRUPTED, outbox_send
+from clinicbot.whatsapp.outbox import outbox_send
 
 SECRET = "test-app-secret"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -285,31 +285,3 @@ def test_repeated_failed_authentication_is_throttled(api, settings):
     )
     codes = [post(Client(), payload, secret="wrong").status_code for _ in range(5)]
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
-
-
-def test_a_reply_left_sending_by_a_killed_sender_is_resent_where_the_lock_is_exclusive(api, settings):
-    """A sender SIGKILLed between its claim and the gateway's answer leaves the reply in
-    "sending"; the next holder of the conversation's lock resends it (at least once rather
-    than never). Without a cross-process lock (SQLite) it cannot tell, so it leaves it."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from clinicbot.conversations.models import ConversationSession
-
-    session = ConversationSession.objects.create(phone="5519991110099", last_activity=timezone.now())
-    orphan = ConversationMessage.objects.create(
-        session=session,
-        direction=Direction.BOT,
-        content="Sua consulta está confirmada.",
-        delivery_status=DeliveryStatus.SENDING,
-        attempts=1,
-        timestamp=timezone.now(),
-    )
-    outbox_send(gateway=gateway_from_settings(settings), session_id=session.id)
-    orphan.refresh_from_db()
-    if connection.vendor == "postgresql":
-        assert orphan.delivery_status == DeliveryStatus.SENT and orphan.attempts == 2
-        assert orphan.error == INTERRUPTED  # staff can see it may have reached the patient twice
-        assert api.texts_to("5519991110099") == ["Sua consulta está confirmada."]
-    else:
-        assert orphan.delivery_status == DeliveryStatus.SENDING and api.texts_to("5519991110099") == []

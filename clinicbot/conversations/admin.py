@@ -11,7 +11,15 @@ from .services import session_hand_back
 
 class MessageInline(admin.TabularInline):
     model = ConversationMessage
-    fields = ("timestamp", "direction", "content", "intent", "confidence", "delivery_status")
+    fields = (
+        "timestamp",
+        "direction",
+        "content",
+        "intent",
+        "confidence",
+        "delivery_status",
+        "uncertain_resends",
+    )
     readonly_fields = fields
     ordering = ("timestamp", "id")
     extra = 0
@@ -44,10 +52,33 @@ class ConversationSessionAdmin(admin.ModelAdmin):
         )
 
 
+class UncertainResendFilter(admin.SimpleListFilter):
+    """Replies sent again after an interrupted send nobody confirmed: they may have arrived twice."""
+
+    title = "reenvio sem confirmação"
+    parameter_name = "reenvio"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("sim", "pode ter chegado duas vezes")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(uncertain_resends__gt=0) if self.value() == "sim" else queryset
+
+
 @admin.register(ConversationMessage)
 class ConversationMessageAdmin(admin.ModelAdmin):
-    list_display = ("timestamp", "session", "direction", "short_content", "intent", "delivery_status")
-    list_filter = ("direction", "intent", "delivery_status")
+    list_display = (
+        "timestamp",
+        "session",
+        "direction",
+        "short_content",
+        "intent",
+        "delivery_status",
+        "attempts",
+        "uncertain_resends",
+        "error",
+    )
+    list_filter = ("direction", "intent", "delivery_status", UncertainResendFilter)
     search_fields = ("session__phone", "content")
     list_select_related = ("session",)
 

@@ -105,6 +105,15 @@ class ConversationMessage(models.Model):
     payload = models.JSONField("conteúdo interativo", default=dict, blank=True)
     error = models.TextField("erro", blank=True)
     attempts = models.PositiveSmallIntegerField("tentativas", default=0)
+    # Committed before every call to the gateway: a reply still "sending" after a crash is
+    # one whose outcome nobody recorded (see whatsapp/outbox.py).
+    send_started_at = models.DateTimeField("início do último envio", null=True, blank=True)
+    uncertain_resends = models.PositiveSmallIntegerField(
+        "reenvios sem confirmação",
+        default=0,
+        help_text="vezes em que foi reenviada sem saber se o envio anterior chegou ao paciente "
+        "(processo encerrado ou banco de dados fora do ar durante o envio): pode ter chegado duas vezes",
+    )
     processed_at = models.DateTimeField("processada em", null=True, blank=True)
     timestamp = models.DateTimeField("data/hora", db_index=True)
 
@@ -120,8 +129,11 @@ class ConversationMessage(models.Model):
                 name="msg_unprocessed",
                 condition=models.Q(direction="user", processed_at=None),
             ),
+            # Replies to send or in flight (the outbox, the sweeper and the health figures).
             models.Index(
-                fields=["session", "id"], name="msg_outbox", condition=models.Q(delivery_status="pending")
+                fields=["session", "id"],
+                name="msg_outbox",
+                condition=models.Q(delivery_status__in=["pending", "sending"]),
             ),
         ]
 

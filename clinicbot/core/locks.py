@@ -9,11 +9,12 @@ serialises them; it says nothing about other processes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 # Distinguishes our advisory locks from any other application's on the same database.
 _NAMESPACE = 0x0C11
@@ -40,5 +41,6 @@ def conversation_lock(session_id: int, purpose: int = 1) -> Iterator[bool]:
     try:
         yield True
     finally:
-        with connection.cursor() as cursor:
+        # A connection lost meanwhile took the lock with it; a new one never held it.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, session_id])

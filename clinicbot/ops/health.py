@@ -3,12 +3,15 @@
 ``health_report()`` checks each dependency with a short timeout and reads a few
 operational figures. The overall status is
 
-* ``unhealthy`` (HTTP 503) when the database is unreachable — nothing can be stored —
-  or when messages can reach the assistant without authentication (``inbound``);
-* ``degraded`` when the cache, the task broker or the gateway configuration is not
-  working — messages are still stored and answered from the database, or will be once
-  the broker is back (the sweeper picks them up);
-* ``healthy`` otherwise.
+* ``unhealthy`` (HTTP 503) when nothing gets answered or anyone can write in: the database
+  is unreachable, messages can reach the assistant without authentication (``inbound``), no
+  worker has reported alive for ``HEALTH_WORKER_MAX_AGE_SECONDS`` while the broker is up,
+  or a message (or reply) has been waiting longer than ``HEALTH_BACKLOG_UNHEALTHY_SECONDS``;
+* ``degraded`` when patients are still answered but something is wrong: the cache, the
+  broker (the web process answers meanwhile) or the gateway configuration is not working,
+  a message or reply has waited longer than ``HEALTH_BACKLOG_DEGRADED_SECONDS``, or at
+  least ``HEALTH_GATEWAY_ERROR_RATE`` of the recent sends failed;
+* ``healthy`` otherwise. ``reasons`` says which rule decided.
 
 Nothing here logs or returns patient data: only counts.
 """
@@ -24,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
@@ -31,13 +35,16 @@ from clinicbot.whatsapp.gateways.registry import GatewayConfigError, gateway_fro
 from clinicbot.whatsapp.simulator_access import unauthenticated_inbound
 
 from .llm_usage import llm_daily_budget, llm_tokens_for_day
-from .models import GatewayCallLog, NotificationStatus, OutboundNotification
+from .models import GatewayCallLog, NotificationStatus, OutboundNotification, WorkerHeartbeat
 
 BROKER_TIMEOUT_SECONDS = 2.0
 ACTIVE_WINDOW = dt.timedelta(minutes=30)
 RECENT_WINDOW = dt.timedelta(hours=1)
 _OUTBOUND = (Direction.BOT, Direction.STAFF)
 _ATTEMPTED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ, DeliveryStatus.FAILED)
+_UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+# Fewer sends than this in the window say nothing about the gateway's error rate.
+GATEWAY_MIN_SENDS = 3
 
 
 class HealthStatus(StrEnum):
@@ -50,6 +57,8 @@ class CheckStatus(StrEnum):
     OK = "ok"
     DOWN = "down"
     EAGER = "eager"  # no broker: tasks run in-process (the embedded default)
+    STALE = "stale"  # the worker's heartbeat is too old
+    MISSING = "missing"  # no worker ever reported
 
 
 @dataclass
@@ -153,11 +162,91 @@ def _figures(now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _check_worker(now: dt.datetime) -> dict[str, Any]:
+    """The newest worker heartbeat (a beat task that goes through the turns' queue)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"status": CheckStatus.EAGER}
+    seen = WorkerHeartbeat.objects.aggregate(last=Max("seen_at"))["last"]
+    if seen is None:
+        return {"status": CheckStatus.MISSING, "last_seen": None, "age_seconds": None}
+    age = (now - seen).total_seconds()
+    fresh = age <= settings.HEALTH_WORKER_MAX_AGE_SECONDS
+    return {
+        "status": CheckStatus.OK if fresh else CheckStatus.STALE,
+        "last_seen": seen.isoformat(),
+        "age_seconds": round(age),
+    }
+
+
+def _age(oldest: dt.datetime | None, now: dt.datetime) -> int | None:
+    return None if oldest is None else max(0, round((now - oldest).total_seconds()))
+
+
+def _backlog(now: dt.datetime) -> dict[str, Any]:
+    """How long the oldest unanswered message and the oldest unsent reply have waited (s)."""
+    unanswered = ConversationMessage.objects.filter(direction=Direction.USER, processed_at=None)
+    unsent = ConversationMessage.objects.filter(direction__in=_OUTBOUND, delivery_status__in=_UNSENT)
+    return {
+        "oldest_unanswered_seconds": _age(unanswered.aggregate(t=Min("timestamp"))["t"], now),
+        "oldest_unsent_seconds": _age(unsent.aggregate(t=Min("timestamp"))["t"], now),
+    }
+
+
+def _gateway_recent(gateway: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The configured gateway's sends in the last ``HEALTH_GATEWAY_WINDOW_SECONDS``."""
+    window = settings.HEALTH_GATEWAY_WINDOW_SECONDS
+    if not gateway["configured"]:
+        return {"window_seconds": window, "sends": 0, "failed": 0, "error_rate": None}
+    sends, failed = GatewayCallLog.objects.outcomes_since(gateway["name"], now - dt.timedelta(seconds=window))
+    return {
+        "window_seconds": window,
+        "sends": sends,
+        "failed": failed,
+        "error_rate": round(failed / sends, 4) if sends else None,
+    }
+
+
+def _verdict(checks: dict[str, Any], figures: dict[str, Any]) -> tuple[HealthStatus, list[str]]:
+    """Apply the thresholds (see the module docstring); the reasons name every rule that fired."""
+    unhealthy: list[str] = []
+    degraded: list[str] = []
+    broker_down = checks["task_broker"]["status"] == CheckStatus.DOWN
+    if not checks["inbound"]["authenticated"]:
+        unhealthy.append("messages accepted without authentication")
+    worker = checks["worker"]
+    if worker["status"] in (CheckStatus.STALE, CheckStatus.MISSING):
+        if broker_down:  # it cannot reach the queue; the web process answers meanwhile
+            degraded.append("no worker heartbeat while the broker is down")
+        else:
+            unhealthy.append(f"no worker heartbeat for {worker['age_seconds'] or '?'} s")
+    if checks["cache"]["status"] != CheckStatus.OK:
+        degraded.append("cache down")
+    if broker_down:
+        degraded.append("task broker down")
+    if not checks["gateway"]["configured"]:
+        degraded.append("gateway not configured")
+    for name, label in (
+        ("oldest_unanswered_seconds", "message unanswered"),
+        ("oldest_unsent_seconds", "reply unsent"),
+    ):
+        age = figures[name]
+        if age is not None and age > settings.HEALTH_BACKLOG_UNHEALTHY_SECONDS:
+            unhealthy.append(f"{label} for {age} s")
+        elif age is not None and age > settings.HEALTH_BACKLOG_DEGRADED_SECONDS:
+            degraded.append(f"{label} for {age} s")
+    recent = figures["gateway_recent"]
+    if recent["sends"] >= GATEWAY_MIN_SENDS and recent["error_rate"] >= settings.HEALTH_GATEWAY_ERROR_RATE:
+        degraded.append(f"{recent['failed']} of {recent['sends']} recent sends failed")
+    if unhealthy:
+        return HealthStatus.UNHEALTHY, unhealthy + degraded
+    return (HealthStatus.DEGRADED if degraded else HealthStatus.HEALTHY), degraded
+
+
 def health_report(*, now: dt.datetime | None = None) -> HealthReport:
     """Check every dependency and gather the figures of ``GET /health/detailed``."""
     now = now or timezone.now()
     database = _check_database()
-    checks = {
+    checks: dict[str, Any] = {
         "database": database,
         "cache": _check_cache(),
         "task_broker": _check_broker(),
@@ -165,15 +254,11 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
         "inbound": _check_inbound(),
     }
     if database["status"] != CheckStatus.OK:
-        return HealthReport(HealthStatus.UNHEALTHY, checks)
-    if not checks["inbound"]["authenticated"]:
-        return HealthReport(HealthStatus.UNHEALTHY, checks, _figures(now))
-    degraded = (
-        checks["cache"]["status"] != CheckStatus.OK
-        or checks["task_broker"]["status"] == CheckStatus.DOWN
-        or not checks["gateway"]["configured"]
-    )
-    return HealthReport(HealthStatus.DEGRADED if degraded else HealthStatus.HEALTHY, checks, _figures(now))
+        return HealthReport(HealthStatus.UNHEALTHY, {**checks, "reasons": ["database down"]})
+    checks["worker"] = _check_worker(now)
+    figures = {**_figures(now), **_backlog(now), "gateway_recent": _gateway_recent(checks["gateway"], now)}
+    status, reasons = _verdict(checks, figures)
+    return HealthReport(status, {**checks, "reasons": reasons}, figures)
 
 
 def bearer_token_matches(*, authorization: str, expected: str) -> bool:

@@ -45,6 +45,18 @@ OUTBOUND_FAILURES = Counter(
     "Sends a gateway refused, by gateway and kind (permanent: marked failed; transient: retried).",
     ["gateway", "kind"],
 )
+OUTBOX_UNCERTAIN_RESENDS = Counter(
+    "clinicbot_outbox_uncertain_resends",
+    "Replies sent again after an interrupted send nobody confirmed: each may have reached the patient twice.",
+)
+OUTBOX_DUPLICATES = Counter(
+    "clinicbot_outbox_duplicates",
+    "Replies the gateway confirmed delivering twice (status webhooks of two copies).",
+)
+BROKER_FALLBACKS = Counter(
+    "clinicbot_broker_fallbacks",
+    "Conversations answered by the web process because the task broker could not take them.",
+)
 WEBHOOK_AUTH_FAILURES = Counter(
     "clinicbot_webhook_auth_failures",
     "Webhook requests rejected for a bad signature, token or secret, by gateway.",

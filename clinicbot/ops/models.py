@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 
@@ -87,6 +89,28 @@ class DailyMetrics(models.Model):
         return self.bookings / self.conversations if self.conversations else 0.0
 
 
+class GatewayCallLogQuerySet(models.QuerySet["GatewayCallLog"]):
+    def sends(self, gateway: str) -> GatewayCallLogQuerySet:
+        """The calls that sent a message through ``gateway``."""
+        return self.filter(gateway=gateway, operation="send")
+
+    def failing_since(self, gateway: str) -> dt.datetime | None:
+        """When the current run of failed sends began (None when the last send succeeded)."""
+        sends = self.sends(gateway)
+        last_ok = sends.filter(ok=True).order_by("-created_at").values_list("created_at", flat=True).first()
+        failures = sends.filter(ok=False, **({"created_at__gt": last_ok} if last_ok else {}))
+        return failures.order_by("created_at").values_list("created_at", flat=True).first()
+
+    def outcomes_since(self, gateway: str, since: dt.datetime) -> tuple[int, int]:
+        """(sends, failed sends) through ``gateway`` since ``since``."""
+        counts = (
+            self.sends(gateway)
+            .filter(created_at__gte=since)
+            .aggregate(total=models.Count("id"), failed=models.Count("id", filter=models.Q(ok=False)))
+        )
+        return int(counts["total"]), int(counts["failed"])
+
+
 class GatewayCallLog(models.Model):
     """Every outbound HTTP call to a gateway or integration, for auditing and debugging."""
 
@@ -98,6 +122,8 @@ class GatewayCallLog(models.Model):
     error = models.TextField("erro", blank=True)
     created_at = models.DateTimeField("quando", auto_now_add=True, db_index=True)
 
+    objects = GatewayCallLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = "chamada a gateway"
         verbose_name_plural = "chamadas a gateways"
@@ -105,3 +131,17 @@ class GatewayCallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.operation} {self.status_code}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last ran the heartbeat task (``/health/detailed`` reads the newest)."""
+
+    name = models.CharField("worker", max_length=200, unique=True)
+    seen_at = models.DateTimeField("visto em")
+
+    class Meta:
+        verbose_name = "sinal de vida do worker"
+        verbose_name_plural = "sinais de vida dos workers"
+
+    def __str__(self) -> str:
+        return self.name

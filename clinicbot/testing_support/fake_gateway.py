@@ -35,6 +35,16 @@ class FakeGatewayServer:
         self.on_request = on_request
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # hold(): sends wait at this gate (``held`` is set when one does) until release().
+        self._gate = threading.Event()
+        self._gate.set()
+        self.held = threading.Event()
+        self.holding = 0  # sends waiting at the gate right now
+        # Meta-like status webhooks after each accepted send: (callback URL, app secret).
+        self.status_target: tuple[str, str] | None = None
+        self.status_delay = 0.2
+        self.statuses_for: Callable[[dict[str, Any]], bool] = lambda body: True
+        self.statuses_delivered = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +55,13 @@ class FakeGatewayServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if not server._gate.is_set():  # a send "in flight" until the test releases it
+                    with server._lock:
+                        server.holding += 1
+                    server.held.set()
+                    server._gate.wait(timeout=120)
+                    with server._lock:
+                        server.holding -= 1
                 with server._lock:
                     n = next(server._ids)
                     failing = n <= server.fail_first
@@ -62,6 +79,9 @@ class FakeGatewayServer:
                     self._answer(503, {"error": {"message": "temporarily unavailable", "code": 131000}})
                     return
                 mid = f"wamid.FAKE{n:06d}"
+                accepted = 200 <= server.status < 300  # only a message the API took gets statuses
+                if accepted and server.status_target is not None and server.statuses_for(body):
+                    threading.Thread(target=server._post_status, args=(body, mid), daemon=True).start()
                 self._answer(
                     server.status,
                     {
@@ -75,11 +95,14 @@ class FakeGatewayServer:
 
             def _answer(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the sender gave up (timed out, or was killed) meanwhile
+                    self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -87,6 +110,50 @@ class FakeGatewayServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def hold(self) -> None:
+        """Make the next sends wait, unanswered, until :meth:`release` (a send "in flight")."""
+        self.held.clear()
+        self._gate.clear()
+
+    def wait_held(self, count: int, timeout: float = 30.0) -> bool:
+        """Wait until ``count`` sends are held at the gate."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.holding >= count:
+                return True
+            time.sleep(0.02)
+        return False
+
+    def release(self) -> None:
+        """Let held sends through: they are accepted (recorded) even if their sender is gone."""
+        self._gate.set()
+
+    def _post_status(self, body: dict[str, Any], mid: str) -> None:
+        """Deliver a signed ``sent`` status webhook for one accepted send, retrying like Meta."""
+        import httpx
+
+        assert self.status_target is not None
+        url, secret = self.status_target
+        time.sleep(self.status_delay)
+        payload = json.dumps(
+            meta_status_webhook(
+                message_id=mid,
+                phone=str(body.get("to", "")),
+                status="sent",
+                ref=str(body.get("biz_opaque_callback_data", "")),
+            )
+        ).encode()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(payload, secret)}
+        for pause in (0.5, 1, 2, 4, 8):
+            try:
+                if httpx.post(url, content=payload, headers=headers, timeout=10).status_code == 200:
+                    with self._lock:
+                        self.statuses_delivered += 1
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(pause)
 
     def __enter__(self) -> FakeGatewayServer:
         self._thread.start()
@@ -150,6 +217,36 @@ def meta_text_webhook(
                                     "text": {"body": text},
                                 }
                             ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def meta_status_webhook(*, message_id: str, phone: str, status: str, ref: str = "") -> dict[str, Any]:
+    """A Meta Cloud API status webhook for one message we sent (``ref``: our callback data)."""
+    update: dict[str, Any] = {
+        "id": message_id,
+        "status": status,
+        "timestamp": str(int(time.time())),
+        "recipient_id": phone,
+    }
+    if ref:
+        update["biz_opaque_callback_data"] = ref
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "WABA-1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "551130000000", "phone_number_id": "PNID-1"},
+                            "statuses": [update],
                         },
                     }
                 ],

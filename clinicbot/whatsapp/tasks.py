@@ -6,13 +6,13 @@ import datetime as dt
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.conversations.pipeline import Deferred, process_pending
+from clinicbot.conversations.pipeline import Deferred
 from clinicbot.core.tasks import enqueue
 
+from .answer import answer_conversation
 from .gateways.registry import gateway_from_settings
 from .outbox import outbox_send
 from .reminders import notifications_send_due
@@ -25,29 +25,36 @@ logger = logging.getLogger(__name__)
 def process_conversation(self, session_id: int) -> int:  # type: ignore[no-untyped-def]
     """Answer a conversation's unprocessed messages, then send the replies.
 
-    The replies are sent right here rather than by a second task: a broker round trip
-    per turn was a large share of a worker's time under load. Only a transient gateway
-    error hands the rest to ``send_outbox``, which retries with backoff.
+    Only a reply the outbox could not send now is handed to ``send_outbox``, which
+    retries with backoff (or when an interrupted send's grace period ends).
     """
     from django.conf import settings
 
-    outcome = process_pending(session_id)
+    outcome = answer_conversation(session_id)
     if isinstance(outcome, Deferred):  # more messages may still be coming: wait for the window
         enqueue(process_conversation, session_id, countdown=outcome.seconds)
         return 0
-    if outcome and outbox_send(gateway=gateway_from_settings(settings), session_id=session_id).retry:
-        enqueue(send_outbox, session_id, countdown=1)
-    return len(outcome)
+    result = outcome.outbox
+    if result is not None and result.retry and not (result.wait and settings.CELERY_TASK_ALWAYS_EAGER):
+        enqueue(send_outbox, session_id, countdown=result.wait or 1)
+    return len(outcome.replies)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def send_outbox(self, session_id: int) -> int:  # type: ignore[no-untyped-def]
-    """Send a conversation's pending replies; transient gateway errors retry with backoff."""
+    """Send a conversation's pending replies; transient gateway errors retry with backoff.
+
+    A reply left in flight by an interrupted send holds the conversation until its grace
+    period ends (see outbox.py): the retry is scheduled for then. In-process (eager) there
+    is no later, so it is left to the next message or the sweeper.
+    """
     from django.conf import settings
 
     result = outbox_send(gateway=gateway_from_settings(settings), session_id=session_id)
     if result.retry:
-        raise self.retry(countdown=min(2**self.request.retries, 60))
+        if result.wait and self.request.is_eager:
+            return result.sent
+        raise self.retry(countdown=result.wait or min(2**self.request.retries, 60))
     return result.sent
 
 
@@ -118,9 +125,3 @@ def on_slot_freed(
 ) -> None:
     """Receiver of ``scheduling.signals.slot_freed`` (connected in the app's ``ready``)."""
     enqueue(offer_freed_slot, doctor_id, start.isoformat(), freed_at.isoformat(), appointment_id)
-
-
-@worker_ready.connect
-def _sweep_on_start(**_: object) -> None:
-    """A worker that starts (e.g. after a crash) first picks up what was left unanswered."""
-    sweep_unprocessed.delay(older_than_seconds=0)

@@ -19,13 +19,13 @@ from django.views.decorators.csrf import csrf_exempt
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.client_ip import client_ip
-from clinicbot.core.tasks import enqueue
 from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES, WEBHOOK_MESSAGES_REJECTED
 
+from .dispatch import dispatch_conversation
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest
 from .gateways.registry import GatewayConfigError, gateway_from_settings, gateway_named
+from .outbox import outbox_confirm_refs
 from .simulator_access import simulator_webhook_refusal
-from .tasks import process_conversation
 
 logger = logging.getLogger("clinicbot.webhook")
 
@@ -138,6 +138,10 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
     ]
     try:
         session_ids = inbox_store(items=items, now=timezone.now())
+        # First: a status naming a reply whose sender died mid-send marks it sent.
+        outbox_confirm_refs(
+            gateway=gateway.name, refs=[(s.ref, s.gateway_id) for s in parsed.statuses if s.ref]
+        )
         statuses_apply(
             gateway=gateway.name, updates=[(s.gateway_id, s.status, s.error) for s in parsed.statuses]
         )
@@ -153,12 +157,10 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
         MESSAGES_IN.labels(gateway=gateway.name, type=item.kind).inc()
     delay = settings.MESSAGE_DEBOUNCE_MS / 1000
     for session_id in sorted(session_ids):
-        try:
-            # Debounce: "oi" / "quero marcar" / "cardiologia" sent within the window are
-            # answered as one turn (the task re-checks the window when it runs).
-            enqueue(process_conversation, session_id, countdown=delay)
-        except Exception:  # the broker is down: the sweeper picks the stored message up
-            logger.exception("could not enqueue processing; the sweeper will retry")
+        # Debounce: "oi" / "quero marcar" / "cardiologia" sent within the window are
+        # answered as one turn (the task re-checks the window when it runs). With the
+        # broker down the conversation is answered by this process instead.
+        dispatch_conversation(session_id, delay=delay)
     return JsonResponse(
         {
             "ok": True,

@@ -90,10 +90,20 @@ class Stack:
         self.web = WebServer(
             env=env or self.env, cwd=Path(settings.BASE_DIR), log_dir=self.log_dir, port=port
         )
+        # Like Meta, the Graph API double reports each accepted send by a status webhook.
+        self.api.status_target = (f"{self.web.url}/webhooks/meta/", SECRET)
         return self.web.start_and_wait()
 
-    def start_worker(self, *, env: dict[str, str] | None = None) -> Worker:
-        worker = Worker(env=env or self.env, cwd=Path(settings.BASE_DIR), log_dir=self.log_dir)
+    def start_worker(
+        self, *, env: dict[str, str] | None = None, concurrency: int = 2, beat: bool = False
+    ) -> Worker:
+        worker = Worker(
+            env=env or self.env,
+            cwd=Path(settings.BASE_DIR),
+            log_dir=self.log_dir,
+            concurrency=concurrency,
+            beat=beat,
+        )
         self.workers.append(worker.start())
         return worker
 

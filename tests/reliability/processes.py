@@ -147,8 +147,12 @@ class Worker(ManagedProcess):
 
     count = 0
 
-    def __init__(self, *, env: dict[str, str], cwd: Path, log_dir: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, *, env: dict[str, str], cwd: Path, log_dir: Path, concurrency: int = 2, beat: bool = False
+    ) -> None:
         Worker.count += 1
+        # --beat embeds the periodic scheduler (sweeper, heartbeat …) as `make worker` does.
+        schedule = ["--beat", "--schedule", str(log_dir / f"beat{Worker.count}")] if beat else []
         super().__init__(
             f"worker{Worker.count}",
             [
@@ -171,6 +175,7 @@ class Worker(ManagedProcess):
                 "WARNING",
                 "-n",
                 f"rel{Worker.count}-{os.getpid()}@%h",
+                *schedule,
             ],
             env=env,
             cwd=cwd,

@@ -1,10 +1,8 @@
 """Redis (the cache) crashes mid-conversation and comes back.
 
 The web server and the worker use a redis-server started by this test as their cache.
-The Celery broker stays on the shared test Redis: with the broker gone too, new tasks
-cannot be queued at all (webhooks still store and answer 200, and the periodic sweeper
-answers once it is back — a different scenario, covered by the sweeper's own design).
-So this scenario is about the cache: while it is down every turn must be answered from
+The Celery broker stays on the shared test Redis (test_broker_outage.py kills a Redis
+that is both). So this scenario is about the cache: while it is down every turn must be answered from
 the database, with the conversation's state intact, and ``/health/detailed`` must say
 ``degraded``; once Redis is back the cache must be written again and health recover.
 """

@@ -185,18 +185,23 @@ def post_json(
     """POST JSON; network failures become a transient :class:`GatewayError`.
 
     Without an injected client the process's shared one is used (see
-    :func:`_process_client`). A timeout after the gateway accepted the message can lead to
-    a duplicate on retry; WhatsApp gateways offer no idempotency key, so at-least-once is
-    the best available.
+    :func:`_process_client`). Failures after the request went out (a read timeout, a
+    connection dropped before the answer) are ``uncertain``: the gateway may have accepted
+    the message, and WhatsApp gateways offer no idempotency key, so the outbox waits for a
+    status webhook before sending it again. Failures to connect are certain: nothing left.
     """
     try:
         return (client or _process_client()).post(url, json=payload, headers=dict(headers), timeout=timeout)
+    except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise GatewayError("gateway timed out connecting", permanent=False, code="timeout") from exc
     except httpx.TimeoutException as exc:
-        raise GatewayError("gateway timed out", permanent=False, code="timeout") from exc
+        uncertain = isinstance(exc, httpx.ReadTimeout)  # a write timeout: the request never arrived whole
+        raise GatewayError("gateway timed out", permanent=False, code="timeout", uncertain=uncertain) from exc
     except httpx.HTTPError as exc:
         # The class name only: the URL may embed credentials (Z-API puts the token there).
+        sent = isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError)
         raise GatewayError(
-            f"gateway unreachable ({type(exc).__name__})", permanent=False, code="network"
+            f"gateway unreachable ({type(exc).__name__})", permanent=False, code="network", uncertain=sent
         ) from exc
 
 

@@ -43,15 +43,26 @@ BAD_SENDER = (
 
 
 class GatewayError(Exception):
-    """A call to the gateway failed. ``permanent`` errors are not retried."""
+    """A call to the gateway failed. ``permanent`` errors are not retried.
+
+    ``uncertain`` means the request reached the gateway but no answer came back (a read
+    timeout, a connection dropped mid-response): the message may have gone out.
+    """
 
     def __init__(
-        self, message: str, *, permanent: bool, status_code: int | None = None, code: str = ""
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        status_code: int | None = None,
+        code: str = "",
+        uncertain: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.status_code = status_code
         self.code = code
+        self.uncertain = uncertain
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class StatusUpdate:
     status: str  # "sent" | "delivered" | "read" | "failed"
     timestamp: dt.datetime
     error: str = ""
+    ref: str = ""  # our tag of the send, echoed by the gateway (Meta's biz_opaque_callback_data)
 
 
 @dataclass
@@ -105,9 +117,15 @@ class OutboundChoice:
 
 
 class Gateway(ABC):
-    """Base class of the gateway adapters."""
+    """Base class of the gateway adapters.
+
+    Every send takes ``ref``, our id of the outgoing message. A gateway that echoes it in
+    its status webhooks (``echoes_ref``) lets the outbox learn that a send went out even
+    when the process that sent it died before recording the answer.
+    """
 
     name: str = "base"
+    echoes_ref: bool = False
 
     def handshake(self, request: WebhookRequest) -> str | None:
         """Answer a GET verification handshake (Meta); None when the gateway has none or it fails."""
@@ -122,15 +140,17 @@ class Gateway(ABC):
         """Normalise the body; raise :class:`WebhookPayloadError` if it is malformed."""
 
     @abstractmethod
-    def send_text(self, to: str, text: str) -> str:
+    def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """Send a text; return the gateway's message id; raise :class:`GatewayError`."""
 
     @abstractmethod
     def send_choices(
-        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções", *, ref: str = ""
     ) -> str:
         """Send interactive choices (reply buttons up to 3, a list up to 10, else numbered text)."""
 
-    def send_template(self, to: str, name: str, language: str, params: Sequence[str]) -> str:
+    def send_template(
+        self, to: str, name: str, language: str, params: Sequence[str], *, ref: str = ""
+    ) -> str:
         """Send a pre-approved template (only Meta needs them; others send the text)."""
-        return self.send_text(to, " ".join(params))
+        return self.send_text(to, " ".join(params), ref=ref)

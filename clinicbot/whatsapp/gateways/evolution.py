@@ -311,8 +311,11 @@ class EvolutionGateway(Gateway):
         return parsed
 
     # ------------------------------------------------------------------ outbound
-    def send_text(self, to: str, text: str) -> str:
-        """POST ``/message/sendText/{instance}``; ``to`` may be digits or a JID (``…@lid``)."""
+    def send_text(self, to: str, text: str, *, ref: str = "") -> str:
+        """POST ``/message/sendText/{instance}``; ``to`` may be digits or a JID (``…@lid``).
+
+        Evolution echoes no field of ours in its webhooks, so ``ref`` is not sent.
+        """
         url = f"{self.base_url}/message/sendText/{quote(self.instance, safe='')}"
         response = post_json(
             self.client,
@@ -335,7 +338,7 @@ class EvolutionGateway(Gateway):
         return message_id
 
     def send_choices(
-        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções", *, ref: str = ""
     ) -> str:
         """Always numbered text.
 
@@ -344,7 +347,7 @@ class EvolutionGateway(Gateway):
         (evolution-api#1261, #1515; Baileys #1127, #1158). A patient who never sees the
         options cannot answer, so we send text the engine can parse ("1", "2", …).
         """
-        return self.send_text(to, numbered_text(text, choices))
+        return self.send_text(to, numbered_text(text, choices), ref=ref)
 
     @staticmethod
     def _error(response: httpx.Response, data: dict[str, Any]) -> GatewayError:

@@ -66,6 +66,7 @@ CODE_NAMES = {
 MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_BUTTON_ID, MAX_BUTTON_BODY = 3, 20, 256, 1024
 MAX_ROWS, MAX_ROW_TITLE, MAX_ROW_DESCRIPTION, MAX_ROW_ID, MAX_LIST_BODY = 10, 24, 72, 200, 4096
 MAX_LIST_BUTTON = 20
+MAX_CALLBACK_DATA = 512  # biz_opaque_callback_data
 
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts"})
 # Not something the patient asked: a reaction to an earlier message, a "changed number"
@@ -83,6 +84,7 @@ class MetaGateway(Gateway):
     """WhatsApp Cloud API: signed webhooks, Graph API sends."""
 
     name = "meta"
+    echoes_ref = True  # biz_opaque_callback_data comes back in every status webhook
 
     def __init__(
         self,
@@ -253,19 +255,20 @@ class MetaGateway(Gateway):
             status=mapped,
             timestamp=epoch_to_datetime(status.get("timestamp")),
             error=error.strip(),
+            ref=get_str(status, "biz_opaque_callback_data"),
         )
 
     # ------------------------------------------------------------------ outbound
-    def send_text(self, to: str, text: str) -> str:
+    def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """Send a plain text (links are not previewed: reminders should stay compact)."""
-        return self._send(to, {"type": "text", "text": {"preview_url": False, "body": text}})
+        return self._send(to, {"type": "text", "text": {"preview_url": False, "body": text}}, ref)
 
     def send_choices(
-        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções", *, ref: str = ""
     ) -> str:
         """Reply buttons (≤3 short titles), a list (≤10 rows) or, past Meta's limits, numbered text."""
         if not choices or not text:
-            return self.send_text(to, numbered_text(text, choices))
+            return self.send_text(to, numbered_text(text, choices), ref=ref)
         if self._fits_buttons(text, choices):
             buttons = [{"type": "reply", "reply": {"id": c.id, "title": c.title}} for c in choices]
             interactive: dict[str, Any] = {
@@ -286,8 +289,8 @@ class MetaGateway(Gateway):
                 "action": {"button": button, "sections": [{"rows": rows}]},
             }
         else:
-            return self.send_text(to, numbered_text(text, choices))
-        return self._send(to, {"type": "interactive", "interactive": interactive})
+            return self.send_text(to, numbered_text(text, choices), ref=ref)
+        return self._send(to, {"type": "interactive", "interactive": interactive}, ref)
 
     @staticmethod
     def _fits_buttons(text: str, choices: Sequence[OutboundChoice]) -> bool:
@@ -313,18 +316,22 @@ class MetaGateway(Gateway):
             )
         )
 
-    def send_template(self, to: str, name: str, language: str, params: Sequence[str]) -> str:
+    def send_template(
+        self, to: str, name: str, language: str, params: Sequence[str], *, ref: str = ""
+    ) -> str:
         """Send an approved template with positional body parameters."""
         template: dict[str, Any] = {"name": name, "language": {"code": language}}
         if params:
             template["components"] = [
                 {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
             ]
-        return self._send(to, {"type": "template", "template": template})
+        return self._send(to, {"type": "template", "template": template}, ref)
 
-    def _send(self, to: str, content: dict[str, Any]) -> str:
+    def _send(self, to: str, content: dict[str, Any], ref: str = "") -> str:
         url = f"{self.api_base}/{self.api_version}/{self.phone_number_id}/messages"
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, **content}
+        if ref:  # echoed as biz_opaque_callback_data in this message's status webhooks
+            payload["biz_opaque_callback_data"] = ref[:MAX_CALLBACK_DATA]
         response = post_json(
             self.client,
             url,

@@ -77,19 +77,21 @@ class SimulatorGateway(Gateway):
         self.sent.append(message)
         return message.id
 
-    def send_text(self, to: str, text: str) -> str:
+    def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """Record a text."""
         return self._record(SentMessage(id=str(uuid.uuid4()), to=to, kind="text", text=text))
 
     def send_choices(
-        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções", *, ref: str = ""
     ) -> str:
         """Record the choices as given (the simulator page renders them as buttons)."""
         return self._record(
             SentMessage(id=str(uuid.uuid4()), to=to, kind="choices", text=text, choices=tuple(choices))
         )
 
-    def send_template(self, to: str, name: str, language: str, params: Sequence[str]) -> str:
+    def send_template(
+        self, to: str, name: str, language: str, params: Sequence[str], *, ref: str = ""
+    ) -> str:
         """Record a template call with its parameters."""
         return self._record(
             SentMessage(

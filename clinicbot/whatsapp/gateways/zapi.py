@@ -193,8 +193,11 @@ class ZapiGateway(Gateway):
         return [StatusUpdate(gateway_id=str(i), status=mapped, timestamp=timestamp) for i in ids if i != ""]
 
     # ------------------------------------------------------------------ outbound
-    def send_text(self, to: str, text: str) -> str:
-        """POST ``…/send-text`` with the account's ``Client-Token`` header."""
+    def send_text(self, to: str, text: str, *, ref: str = "") -> str:
+        """POST ``…/send-text`` with the account's ``Client-Token`` header.
+
+        Z-API echoes no field of ours in its webhooks, so ``ref`` is not sent.
+        """
         url = (
             f"{self.base_url}/instances/{quote(self.instance_id, safe='')}"
             f"/token/{quote(self.token, safe='')}/send-text"
@@ -223,7 +226,7 @@ class ZapiGateway(Gateway):
         return message_id
 
     def send_choices(
-        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções"
+        self, to: str, text: str, choices: Sequence[OutboundChoice], button: str = "Opções", *, ref: str = ""
     ) -> str:
         """Always numbered text, not ``send-option-list``.
 
@@ -232,4 +235,4 @@ class ZapiGateway(Gateway):
         warns they break across WhatsApp updates. A list that silently fails to render
         leaves the patient stuck, so we send text the engine parses ("1", "2", …).
         """
-        return self.send_text(to, numbered_text(text, choices))
+        return self.send_text(to, numbered_text(text, choices), ref=ref)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0004_reply_permission'),
+        ('conversations', '0005_outbox_in_flight'),
     ]
 
     operations = [
