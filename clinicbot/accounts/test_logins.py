@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from clinicbot.core.client_ip import client_ip
+from clinicbot.testing_support import recepcao_group
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Recepcao-2026-segura"
@@ -17,7 +18,9 @@ LOGIN = "/admin/login/"
 
 @pytest.fixture
 def rita():
-    return get_user_model().objects.create_user("rita", password=PASSWORD, is_staff=True)
+    user = get_user_model().objects.create_user("rita", password=PASSWORD, is_staff=True)
+    user.groups.add(recepcao_group())  # the front desk's permissions: the staff desk opens
+    return user
 
 
 def attempt(client: Client, password: str, *, next_url: str = "/admin/"):

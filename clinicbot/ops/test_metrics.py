@@ -140,9 +140,10 @@ def test_a_booking_counts_as_booked_and_its_turns_record_the_funnel():
     assert "Consulta marcada" in p.says("sim")
     assert value("clinicbot_bookings_total", outcome="booked") - booked_before == 1
     assert value("clinicbot_turn_events_total", event="booked") - event_before == 1
-    # The first turn found no cached session; the four after it read the cached one.
-    assert value("clinicbot_cache_lookups_total", family="session", result="miss") - session_miss == 1
-    assert value("clinicbot_cache_lookups_total", family="session", result="hit") - session_hit == 4
+    # Every channel's turn reads the conversation from its locked row (the worker's path),
+    # never from the cache, where the previous turn's write may still be in flight.
+    assert value("clinicbot_cache_lookups_total", family="session", result="miss") - session_miss == 0
+    assert value("clinicbot_cache_lookups_total", family="session", result="hit") - session_hit == 0
 
     from clinicbot.conversations.models import ConversationSession
     from clinicbot.ops.turns import BOOKED_RANK, OPS_KEY

@@ -39,7 +39,13 @@ def deliver(message_id: str, age_seconds: int) -> dict:
 
 
 def test_a_replayed_hour_old_message_is_acknowledged_and_ignored_by_default():
-    assert deliver("old-1", age_seconds=3600) == {"ok": True, "messages": 0, "statuses": 0, "ignored": 1}
+    assert deliver("old-1", age_seconds=3600) == {
+        "ok": True,
+        "messages": 0,
+        "statuses": 0,
+        "ignored": 1,
+        "rejected": 0,
+    }
     assert deliver("new-1", age_seconds=5)["messages"] == 1
     assert list(
         ConversationMessage.objects.filter(direction="user").values_list("gateway_message_id", flat=True)

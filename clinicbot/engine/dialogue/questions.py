@@ -83,10 +83,11 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
 
 def _faq(st: SessionState, text: str, turn: Turn) -> str:
     """The FAQ answer to ``text`` — read with the last FAQ answered when it is a short follow-up."""
-    follow_up = references.faq_follow_up(st, text)
-    item = (answers.best_faq(turn.catalog, follow_up) if follow_up else None) or answers.best_faq(
-        turn.catalog, text
-    )
+    # A message that finds an entry on its own is about that entry ("e a senha do wifi?" after
+    # the payment answer); only one that finds none is read with the last entry answered.
+    item = answers.best_faq(turn.catalog, text)
+    if item is None and (follow_up := references.faq_follow_up(st, text)):
+        item = answers.best_faq(turn.catalog, follow_up)
     if item is None:
         return ""
     references.remember_faq(st, item.question)

@@ -154,7 +154,6 @@ def fit(
     min_df: int = DEFAULT_MIN_DF,
     class_weight: str | None = "balanced",
     meta: dict[str, Any] | None = None,
-    norm: str = "groups",
 ) -> IntentModel:
     """Fit a multinomial logistic regression on the examples and return the run-time model."""
     import numpy as np
@@ -162,7 +161,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     vocabulary, idf = _vocabulary(examples, min_df)
-    meta = {**(meta or {}), "c": c, "min_df": min_df, "examples": len(examples), "norm": norm}
+    meta = {**(meta or {}), "c": c, "min_df": min_df, "examples": len(examples)}
     shell = IntentModel(
         vocabulary=vocabulary,
         idf=idf,
