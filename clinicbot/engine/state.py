@@ -163,13 +163,23 @@ class Context:
     topic_doctor: str = ""
     topic_specialty: str = ""
     topic_exam: str = ""
+    topic_insurance: str = ""  # "e pelo cassi?" -> the booking that follows uses it
     topic_faq: str = ""  # the FAQ question last answered ("e que horas vocês passam?")
     topic_age: int = 0  # turns since the subject was set: an old subject is not a follow-up's
     last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
 
     # What survives :meth:`reset`.
     SURVIVES_RESET = frozenset(
-        {"last_insurance", "topic_doctor", "topic_specialty", "topic_exam", "last_replies"}
+        {
+            "last_insurance",
+            "topic_doctor",
+            "topic_specialty",
+            "topic_exam",
+            "topic_insurance",
+            "topic_faq",
+            "topic_age",
+            "last_replies",
+        }
     )
 
     def reset(self) -> None:

@@ -59,6 +59,17 @@ def best_faq(catalog: Catalog, text: str) -> FaqItem | None:
     return match.item if match else None
 
 
+# A match this strong answers even a question the intents cover in general ("quanto custa a
+# coleta em casa?" is a price question the price list cannot answer).
+STRONG_FAQ_SCORE = 6.0
+
+
+def strong_faq(catalog: Catalog, text: str) -> FaqItem | None:
+    """An FAQ entry that matches ``text`` clearly enough to answer instead of a general answer."""
+    match = faq_index(catalog).search(text)
+    return match.item if match and match.score >= STRONG_FAQ_SCORE else None
+
+
 def answer_doctors(catalog: Catalog, parse: ParseResult) -> str:
     """Who works here: one doctor (specialties, days, insurances), a specialty's doctors, or all."""
     e = parse.entities

@@ -15,15 +15,18 @@ from ..types import ParseResult
 from . import answers, references
 from .turn import Turn, resume
 
+_WANTS = re.compile(r"\b(?:marc\w*|agend\w*|consulta com|quero (?:um|uma)|queria (?:um|uma))\b")
+# "Preciso de ortopedista, convênio Bradesco": a statement of need, not a question.
+_NEEDS = re.compile(r"\b(?:preciso|precisava|quero|queria|gostaria)\b")
+
 
 def also_books(parse: ParseResult, text: str) -> bool:
-    """A question that also asks to book a specialty or doctor."""
-    wants = re.search(
-        r"\b(?:marc\w*|agend\w*|consulta com|quero (?:um|uma)|queria (?:um|uma))\b", normalize(text)
-    )
-    return (
-        bool(wants) and bool({"specialty", "doctor"} & parse.entities.keys()) and parse.intent != "ask_price"
-    )
+    """A question that also asks to book a specialty or doctor (or a need stated with one)."""
+    if parse.intent == "ask_price" or not {"specialty", "doctor"} & parse.entities.keys():
+        return False
+    normalized = normalize(text)
+    stated_need = "?" not in text and not _QUESTION.search(normalized) and _NEEDS.search(normalized)
+    return bool(_WANTS.search(normalized) or stated_need)
 
 
 _QUESTION = re.compile(
@@ -69,6 +72,11 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
     if faq:
         turn.say(faq)
         return
+    as_question = ParseResult("ask_exams", parse.confidence, parse.entities)  # read as a short question
+    about = references.with_topic(st, as_question, text)
+    if "exam" in about.entities and "exam" not in parse.entities:  # "quantas horas?" after a preparation
+        turn.say(answers.answer_exams(turn.catalog, about, text))
+        return
     suggestion = references.symptom_suggestion(st, parse, text, turn.catalog)
     if suggestion and st.state not in FLOW_STATES:
         turn.say(turn.t("symptom_suggestion", complaint=suggestion.complaint, specialty=suggestion.specialty))
@@ -112,12 +120,21 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
         and (faq := _faq(st, text, turn))
     ):
         return faq  # "e que horas vocês passam?" right after the home-collection FAQ
+    if not parse.entities and parse.intent in _GENERIC_ANSWERS:
+        strong = answers.strong_faq(turn.catalog, text)
+        if strong:  # "quanto custa a coleta em casa?": the clinic's own answer, not the price list
+            references.remember_faq(st, strong.question)
+            return strong.answer
     parse = references.with_topic(st, parse, text)
     references.remember_topic(st, parse, turn.catalog)
     reply = _answer(st, parse, text, turn)
-    if parse.intent in ("ask_specialties", "ask_doctors") and "specialty" in parse.entities:
+    if parse.intent in _OFFERS_BOOKING and "specialty" in parse.entities:
         offer(st, "booking", specialty=parse.entities["specialty"])
     return reply
+
+
+# Answers about a specialty end with "Quer marcar?": a yes (or a date) books it.
+_OFFERS_BOOKING = frozenset({"ask_specialties", "ask_doctors", "ask_insurance", "ask_price"})
 
 
 # Questions whose answer without a subject is the clinic's general one (hours, prices, address).

@@ -54,6 +54,8 @@ def with_topic(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
     entities = dict(parse.entities)
     for key, value in _topic(st).items():
         entities.setdefault(key, value)
+    if fresh_booking and st.context.topic_insurance:
+        entities.setdefault("insurance", st.context.topic_insurance)
     return ParseResult(parse.intent, parse.confidence, entities, parse.choice, parse.negated, parse.tag)
 
 
@@ -61,6 +63,9 @@ def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> No
     """Keep what this answer was about (a doctor implies his specialty when he has one)."""
     e = parse.entities
     if not _names_a_subject(parse):
+        if "insurance" in e and _topic(st):  # "e pelo cassi?": same subject, this insurance
+            st.context.topic_insurance = e["insurance"]
+            st.context.topic_age = 0
         return
     doctor = catalog.doctor(e.get("doctor"))
     if doctor is None and "specialty" in e and len(only := catalog.doctors_of(e["specialty"])) == 1:
@@ -71,6 +76,7 @@ def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> No
     )
     st.context.topic_specialty = specialty
     st.context.topic_exam = e.get("exam", "")
+    st.context.topic_insurance = e.get("insurance", "")
     st.context.topic_faq = ""
     st.context.topic_age = 0
 

@@ -97,18 +97,28 @@ def route(m: Message) -> None:
 
 
 def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
-    """A plain yes or no to the assistant's "Quer marcar?" / "Chamo a recepção?"."""
+    """The answer to the assistant's "Quer marcar?" / "Chamo a recepção?".
+
+    A plain yes accepts, a plain no declines. After "Quer marcar uma consulta de X?", an
+    answer that only gives booking data ("sexta às 14h", "é pela Unimed") is a yes too.
+    """
     bare = not (m.parse.entities or m.parse.tag)
     if m.intent == "deny" and bare:
         m.turn.say(m.turn.t("no_problem"))
         return True
-    if m.intent != "confirm" or not bare:
+    gives_data = (
+        offered == "booking"
+        and m.intent in {"provide_info", "schedule_appointment", "confirm"}
+        and has_booking_data(m.parse, m.matches)
+        and not {"specialty", "doctor"} & m.parse.entities.keys()
+    )
+    if not ((m.intent == "confirm" and bare) or gives_data):
         return False
     if offered == "handoff":
         safety.hand_off(m.st, m.turn)
         return True
     booking.start_booking(m.st, m.turn)
-    entities = {"specialty": specialty} if specialty else {}
+    entities = {**m.parse.entities, **({"specialty": specialty} if specialty else {})}
     _fill(Message(m.st, ParseResult("schedule_appointment", 1.0, entities), m.matches, m.text, m.turn))
     return True
 
