@@ -42,6 +42,7 @@ def test_public_evaluation_meets_the_bar(restore_cache_prefix):
     # The turn takes the worker's path (a locked read of the session and a check for other
     # pending messages, on top of the engine's reads and one INSERT and one UPDATE).
     assert report["db_queries_per_turn"]["mean"] <= 7
+    assert report["engine_errors"] == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,6 +51,7 @@ def test_own_evaluation_on_another_clinic_meets_the_bar(restore_cache_prefix):
     assert report["nlu"]["intent_accuracy"] >= 0.93, report["nlu"]["errors"][:10]
     assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
     assert report["dialogues"]["success_rate"] >= 0.85, report["dialogues"]["failures"]
+    assert report["engine_errors"] == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -58,6 +60,20 @@ def test_third_evaluation_set_meets_the_bar(restore_cache_prefix):
     assert report["nlu"]["intent_accuracy"] >= 0.93, report["nlu"]["errors"][:10]
     assert report["nlu"]["entity_f1"] >= 0.93, report["nlu"]["errors"][:10]
     assert report["dialogues"]["success_rate"] >= 0.85, report["dialogues"]["failures"]
+    assert report["engine_errors"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_development_set_of_the_dialogue_failure_classes_meets_the_bar(restore_cache_prefix):
+    """A São Luís clinic and 80 dialogues written, blind to the engine, around the ways a
+    conversation goes wrong (issue 13): emergencies and their follow-ups, self-harm, medical
+    advice, names, dates of birth, picks, follow-ups, FAQ, giving up, complaints."""
+    report = _evaluate(OWN, "clinic_dev2.yaml", "nlu_dev2.yaml", "dialogues_dev2.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.90, report["dialogues"]["failures"]
+    assert report["safety"] == {"emergency_recall": 1.0, "human_agent_recall": 1.0}
+    assert report["engine_errors"] == 0
 
 
 @pytest.mark.django_db

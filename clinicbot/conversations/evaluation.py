@@ -96,6 +96,7 @@ class Report:
     nlu: dict[str, Any] = field(default_factory=dict)
     dialogues: dict[str, Any] = field(default_factory=dict)
     safety: dict[str, float] = field(default_factory=dict)
+    engine_errors: int = 0  # turns the engine failed on (the patient got the apology reply)
     latencies: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
 
@@ -115,6 +116,7 @@ class Report:
         if self.safety:
             out["safety"] = self.safety
         out["turns"] = len(self.latencies)
+        out["engine_errors"] = self.engine_errors
         out["latency_ms"] = {"p50": pct(0.5), "p99": pct(0.99)}
         out["db_queries_per_turn"] = {
             "mean": round(statistics.mean(self.queries), 3) if self.queries else 0.0,
@@ -246,6 +248,7 @@ class Evaluation:
                 outcome = handle_inbound(InboundText(phone=phone, text=text), clock=clock)
             self.report.latencies.append((time.perf_counter() - started) * 1000)
             self.report.queries.append(statements(queries.captured_queries))
+            self.report.engine_errors += "engine_error" in outcome.result.events
             last_replies = [r.text for r in outcome.replies]
             if on_turn:
                 on_turn(

@@ -82,6 +82,7 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
         turn.say(turn.t("symptom_suggestion", complaint=suggestion.complaint, specialty=suggestion.specialty))
         offer(st, "booking", specialty=suggestion.specialty)
         return
+    turn.not_understood = True
     if _QUESTION.search(normalize(text)) or "?" in text:
         turn.say(turn.t("dont_know"))
         offer(st, "handoff")

@@ -10,6 +10,7 @@ question is asked again.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
-from ..types import ParseResult, TurnResult
+from ..types import ParseResult, Reply, TurnResult
 from . import appointments, booking, confirmation, questions, references, safety, waitlist
 from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, finish, has_booking_data, resume
 
@@ -55,6 +56,7 @@ class Policy:
         before = _progress(state)
         route(Message(state, _same_plan(state, parse, text), matches, text, turn))
         hand_off_if_stuck(before, state, parse, turn)
+        never_twice(state, turn)
         return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
 
 
@@ -295,6 +297,31 @@ def hand_off_if_stuck(before: tuple[object, ...], st: SessionState, parse: Parse
     turn.replies.clear()
     turn.events.append("booking_stuck")
     safety.hand_off(st, turn, lead="handoff_stuck")
+
+
+def never_twice(st: SessionState, turn: Turn) -> None:
+    """The same answer twice in a row means the conversation is stuck: offer a person instead.
+
+    Compares the turn's replies with the last turn's (a short fingerprint in the context).
+    A repeated "não entendi" outside a booking (where a stuck booking already goes to
+    staff) becomes an apology and the offer of a person ("sim" hands the conversation
+    over); a repeated answer is introduced as such ("Como eu disse: …").
+    """
+    fingerprint = hashlib.sha1("\n".join(r.text for r in turn.replies).encode()).hexdigest()[:16]
+    repeated = bool(turn.replies) and fingerprint == st.context.last_replies
+    st.context.last_replies = fingerprint
+    if not repeated or st.handed_off:
+        return
+    if turn.not_understood and st.state == State.IDLE:
+        turn.replies.clear()
+        turn.say(turn.t("said_again"))
+        turn.events.append("said_again")
+        questions.offer(st, "handoff")
+        st.context.last_replies = ""
+        return
+    # The same information asked again in other words: say it once more, not as if new.
+    first = turn.replies[0]
+    turn.replies[0] = Reply(turn.t("said_before", text=first.text), first.choices)
 
 
 def _progress(st: SessionState) -> tuple[object, ...]:

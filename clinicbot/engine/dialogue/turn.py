@@ -45,6 +45,8 @@ class Turn:
     interpreter: Interpreter | None = None  # an LLM's second reading of unsure messages (optional)
     replies: list[Reply] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    # The message got the "não entendi / não sei" answer (not an event: events keep the LLM away).
+    not_understood: bool = False
     _taken: dict[tuple[int, dt.date], set[dt.time]] = field(default_factory=dict)
 
     def say(self, text: str, choices: tuple[Choice, ...] = ()) -> None:

@@ -184,6 +184,12 @@ DEFAULTS: dict[str, str] = {
         "Quer marcar uma consulta de {specialty}?"
     ),
     "symptom_booking_note": "Para {complaint}, quem costuma atender é {specialty}; vou seguir com {specialty} (se preferir outra especialidade, é só dizer).",
+    # The same answer would go out twice in a row: the conversation is stuck.
+    "said_again": (
+        "Acho que não estou conseguindo te ajudar com isso por aqui. 😕 Quer que eu chame alguém da "
+        "recepção? (responda *sim*) Ou me diga de outro jeito o que você precisa."
+    ),
+    "said_before": "Como eu disse: {text}",
     "flow_dropped": "Tudo bem, deixei isso de lado. 🙂 Quando quiser retomar, é só me chamar.",
     "ask_other_day": "Tudo bem. Qual outro dia ou horário seria melhor para você?",
     "confirm_cancel_again": "Responda *sim* para cancelar ou *não* para manter a consulta.",

@@ -167,3 +167,13 @@ def test_a_complaint_with_no_specialty_gets_a_suggestion_never_a_diagnosis():
     assert "sugestao" in reply and "neurologia" in reply
     reply = c.says("sim")
     assert c.state.state == "collecting"
+
+
+def test_the_same_answer_is_never_sent_twice_in_a_row():
+    c = Conversation()
+    first = c.says("kkkkkk")
+    second = c.says("kkkkkk")
+    assert first != second
+    assert "recepcao" in fold(second)
+    c.says("sim")
+    assert c.state.handed_off
