@@ -166,3 +166,10 @@ def test_final_expectation_follows_bookings_cancellations_and_a_short_prefix():
         catalog=_tiny_catalog(), today=dt.date(2026, 6, 1), count=1, messages=4, phone_prefix="55"
     )
     assert final_expectation(short[0]).active == frozenset()
+
+
+def test_nlu_model_benchmark_reports_its_cost_to_a_process():
+    report = run_benchmark("nlu_model.py", "--messages", "40", services=False)
+    assert report["messages"] == 40 and report["features"] > 10_000
+    assert report["load_seconds"] > 0 and report["rss_added_mb"] > 0
+    assert set(report["detect_ms"]) == {"rules_and_model", "rules_only"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+import zlib
 from typing import Any
 
 import pytest
@@ -179,7 +180,8 @@ def test_the_nlu_reads_any_text_in_any_state_quickly(text, state, expect):
 def test_the_dialogue_answers_any_sequence_of_hostile_messages(texts):
     conversation = Conversation()
     for text in texts:
-        assert conversation.says(text).strip()
+        # Silence only once a person took over (a text read as a complaint or a request for one).
+        assert conversation.says(text).strip() or conversation.state.handed_off
 
 
 # ------------------------------------------------------------------ views through Django (database)
@@ -294,6 +296,9 @@ def test_a_body_over_the_limit_is_refused_with_413(db, live_webhooks):
 @SLOW_FUZZ
 @given(text=hostile_text)
 def test_the_pipeline_answers_every_hostile_message_politely_on_a_loaded_clinic(live_webhooks, text):
-    outcome = handle_inbound(InboundText(phone="5519988887777", text=text))
+    # Its own conversation per example: one handed to a person (a text read as a complaint or
+    # a request for someone) rightly stays silent for the examples after it.
+    phone = f"55199{zlib.crc32(text.encode('utf-8', 'surrogatepass')) % 10**8:08d}"
+    outcome = handle_inbound(InboundText(phone=phone, text=text))
     assert outcome.result.replies, "no reply"
     assert all(reply.text.strip() for reply in outcome.result.replies)

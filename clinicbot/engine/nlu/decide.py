@@ -13,6 +13,7 @@ from ..llm.understanding import validated
 from ..ports import Interpreter
 from ..types import Catalog
 from .combine import RULE_FINAL, combine
+from .features import symbol_tokens
 from .model import IntentModel
 
 
@@ -56,7 +57,7 @@ def decide(
     rule_intent, rule_confidence = u._intent(r, state)
     intent, confidence, tag = rule_intent, rule_confidence, ""
     rule_emergency = u._rule_emergency(r)
-    if u.model is not None:
+    if u.model is not None and (r.text or symbol_tokens(raw)):
         prediction = u.model.predict(u.features(r, raw, group, rule_intent))
         as_if_idle = None if group == "idle" else u.model.predict(u.features(r, raw, "idle", rule_intent))
         intent, confidence, tag = combine(
