@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..knowledge.symptoms import suggest_specialty
 from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
 from ..replies.format import fmt_date, fmt_money, fmt_time, join_names, numbered
@@ -269,21 +270,32 @@ def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, tur
     resume(st, turn)
 
 
-def on_choosing_doctor(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+def doctor_option_for(st: SessionState, text: str, turn: Turn, specialty: str = "") -> str | None:
+    """The one offered doctor of ``specialty`` — or of the one that sees what ``text`` describes
+    ("a da tireoide", "o do joelho") — or None."""
+    if not specialty:
+        suggestion = suggest_specialty(text, turn.catalog)
+        specialty = suggestion.specialty if suggestion else ""
+    fitting = [
+        n for n in st.context.doctor_options if (d := turn.catalog.doctor(n)) and specialty in d.specialties
+    ]
+    return fitting[0] if specialty and len(fitting) == 1 else None
+
+
+def on_choosing_doctor(
+    st: SessionState, parse: ParseResult, matches: Matches, turn: Turn, text: str = ""
+) -> None:
     """The answer to "com qual deles?" (two doctors share a name)."""
     options = st.context.doctor_options
     if parse.choice and 1 <= parse.choice <= len(options) and "doctor" not in parse.entities:
         parse = ParseResult(
             parse.intent, parse.confidence, {**parse.entities, "doctor": options[parse.choice - 1]}
         )
-    if "doctor" not in parse.entities and "specialty" in parse.entities:
-        fitting = [
-            n
-            for n in options
-            if (d := turn.catalog.doctor(n)) and parse.entities["specialty"] in d.specialties
-        ]
-        if len(fitting) == 1:
-            parse = ParseResult(parse.intent, parse.confidence, {**parse.entities, "doctor": fitting[0]})
+    # "a da tireoide": the option whose specialty fits, named or by what it treats.
+    if "doctor" not in parse.entities and (
+        picked := doctor_option_for(st, text, turn, parse.entities.get("specialty", ""))
+    ):
+        parse = ParseResult(parse.intent, parse.confidence, {**parse.entities, "doctor": picked})
     if "doctor" in parse.entities or has_booking_data(parse, matches):
         st.context.doctor_options = []
         merge(st, parse, matches, turn)

@@ -47,15 +47,13 @@ def _slot_title(slot: Slot, day_named: bool, slots: list[Slot]) -> str:
 
 def _slot_label(slot: Slot, st: SessionState, slots: list[Slot], day_named: bool, turn: Turn) -> str:
     same_day = day_named and len({s.date for s in slots}) == 1
-    same_doctor = len({s.doctor for s in slots}) == 1
     label = (
         fmt_time(slot.time)
         if same_day
         else turn.t("slot_label", date=fmt_date_short(slot.date), time=fmt_time(slot.time))
     )
-    if not same_doctor or (not st.doctor or st.context.doctor_auto):
-        label += f" — {slot.doctor}"
-    return label
+    # Always whose time it is: a patient who switched doctors mid-way must see it.
+    return f"{label} — {slot.doctor}"
 
 
 def offer_first_free(st: SessionState, turn: Turn, candidates: list[DoctorInfo]) -> None:
@@ -133,6 +131,19 @@ def _offer_alternatives(
         limit=3,
         period="" if wanted else st.period,
     )
+    if not slots:
+        # Nothing near the wished day: look over the whole open agenda before saying so.
+        slots = nearest_free(
+            turn.catalog,
+            candidates,
+            start,
+            None,
+            turn.taken,
+            turn.local_now,
+            limit=3,
+            period=st.period,
+            horizon_days=max(1, (last_day - start).days),
+        )
     if not slots:
         ask(st, turn, turn.t("unavailable_none", reason=reason), state=State.COLLECTING, expect="date")
     else:

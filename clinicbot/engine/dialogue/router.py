@@ -147,6 +147,11 @@ def _yes_to_cancelling(m: Message) -> bool:
     return m.st.state == State.CONFIRMING_CANCEL and m.intent == "cancel_appointment"
 
 
+def _picks_offered_doctor(m: Message) -> bool:
+    """ "o que cuida de dor de cabeça" answers "com qual deles?" — it is no medical question."""
+    return m.st.state == State.CHOOSING_DOCTOR and booking.doctor_option_for(m.st, m.text, m.turn) is not None
+
+
 def _gives_up(m: Message) -> bool:
     """ "deixa pra lá", "esquece", "vou pensar e te falo": the patient drops what is in progress."""
     return m.parse.tag == "stop_flow" and m.intent in {"deny", "goodbye"}
@@ -254,6 +259,7 @@ def _give_up(m: Message) -> None:
 ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_tag("complaint"), lambda m: safety.complaint(m.st, m.turn)),
     (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
+    (_picks_offered_doctor, lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text)),
     (_tag("medical_advice"), _medical_advice),
     (_gives_up, _give_up),
     (_yes_to_cancelling, _cancel_confirmed),
@@ -265,7 +271,10 @@ ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_state(State.CONFIRMING_CANCEL), lambda m: appointments.confirm_cancel(m.st, m.parse, m.turn)),
     (_state(State.CONFIRMING), lambda m: confirmation.on_confirming(m.st, m.parse, m.matches, m.turn)),
     (_state(State.CHOOSING_SLOT), lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn)),
-    (_state(State.CHOOSING_DOCTOR), lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn)),
+    (
+        _state(State.CHOOSING_DOCTOR),
+        lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text),
+    ),
     (_fills_draft, _fill),
     (_answers_yes_no("confirm"), _accept_yes),
     (_answers_yes_no("deny"), _refuse_yes),

@@ -177,3 +177,32 @@ def test_the_same_answer_is_never_sent_twice_in_a_row():
     assert "recepcao" in fold(second)
     c.says("sim")
     assert c.state.handed_off
+
+
+# ----------------------------------------------------------------------------- picks and offers
+def test_a_doctor_is_picked_by_what_he_treats():
+    c = Conversation()
+    c.says("quero marcar com o dr marcos")
+    assert c.state.state == "choosing_doctor"
+    c.says("o que cuida de dor de cabeca")
+    assert c.state.doctor == "Dr. Marcos Queiroz"  # the neurologist
+
+
+def test_offered_times_always_say_whose_they_are():
+    c = Conversation()
+    c.availability.taken[(1, dt.date(2027, 6, 1))] = {dt.time(10, 0)}
+    reply = c.says("quero com o dr marcos lins hoje as 10h pela hapvida, sou Rita Maria Souza")
+    assert "10:30 — Dr. Marcos Lins" in reply or "10:30 — Dr. Marcos Lins" in reply.replace("às ", "")
+
+
+def test_no_free_time_is_said_only_when_the_whole_open_agenda_has_none():
+    c = Conversation()
+    # The neurologist's next five Mondays are full: the sixth is still inside the agenda.
+    for week in range(5):
+        day = dt.date(2027, 6, 7) + dt.timedelta(weeks=week)
+        c.availability.taken[(4, day)] = {
+            dt.time(h, m) for h, m in ((8, 0), (8, 40), (9, 20), (10, 0), (10, 40), (11, 20))
+        }
+    reply = fold(c.says("quero marcar com o dr marcos queiroz segunda dia 7 particular, Paulo Dias"))
+    assert "nao encontrei" not in reply
+    assert "12/07" in reply
