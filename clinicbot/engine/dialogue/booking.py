@@ -102,6 +102,13 @@ def advance(st: SessionState, turn: Turn, matches: Matches | None = None) -> Non
         ask(st, turn, turn.t("ask_specialty"), state=State.COLLECTING, expect="specialty")
         return
     if not st.insurance:
+        # "Tem horário com a Dra. X quinta às 15h?": whether she is free is answered first.
+        named = c.doctor(st.doctor) if st.doctor and not st.context.doctor_auto else None
+        if named and st.date and st.time:
+            day, wanted = dt.date.fromisoformat(st.date), dt.time.fromisoformat(st.time)
+            if wanted not in free_starts(c, named, day, turn.taken, turn.local_now):
+                offers.offer_nearest(st, turn, [named], day, wanted)
+                return
         ask(st, turn, turn.t("ask_insurance"), state=State.COLLECTING, expect="insurance")
         return
     if not _insurance_fits(st, turn):
@@ -208,7 +215,9 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
     return False
 
 
-def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+def on_choosing_slot(
+    st: SessionState, parse: ParseResult, matches: Matches, turn: Turn, text: str = ""
+) -> None:
     """The answer to the numbered times: a number, a time shown, new booking data or a refusal."""
     offered = [Slot.from_key(k) for k in st.context.offered]
     e = parse.entities
@@ -227,6 +236,15 @@ def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, tur
         picked = same[0] if same else None
     elif parse.intent == "confirm" and len(offered) == 1:
         picked = offered[0]
+    elif {"period", "date"} & e.keys() and not {"time", "specialty", "doctor"} & e.keys():
+        # "o da tarde", "o de segunda": the one offered time that fits (several: ask among them).
+        fitting = [
+            s
+            for s in offered
+            if in_period(s.time, e.get("period", ""))
+            and (s.date.isoformat() == e.get("date", s.date.isoformat()))
+        ]
+        picked = fitting[0] if len(fitting) == 1 else None
     if picked:
         st.date, st.time = picked.date.isoformat(), fmt_time(picked.time)
         if not st.doctor or st.context.doctor_auto or st.doctor != picked.doctor:
@@ -264,7 +282,7 @@ def on_choosing_slot(st: SessionState, parse: ParseResult, matches: Matches, tur
         )
         return
     if parse.intent in SOCIAL_INTENTS:
-        questions.social(st, parse, "", turn)
+        questions.social(st, parse, text, turn)
         return
     turn.say(turn.t("choose_number"))
     resume(st, turn)
@@ -302,7 +320,7 @@ def on_choosing_doctor(
         advance(st, turn, matches)
         return
     if parse.intent in SOCIAL_INTENTS:
-        questions.social(st, parse, "", turn)
+        questions.social(st, parse, text, turn)
         return
     turn.say(turn.t("choose_number"))
     resume(st, turn)

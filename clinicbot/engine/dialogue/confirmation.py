@@ -19,7 +19,7 @@ from . import booking, offers, questions
 from .turn import SOCIAL_INTENTS, Turn, ask, finish, has_booking_data, resume
 
 
-def on_confirming(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn) -> None:
+def on_confirming(st: SessionState, parse: ParseResult, matches: Matches, turn: Turn, text: str = "") -> None:
     """The answer to the summary: yes books, no asks what to correct, new data correct it."""
     if has_booking_data(parse, matches):
         booking.merge(st, parse, matches, turn)
@@ -29,7 +29,7 @@ def on_confirming(st: SessionState, parse: ParseResult, matches: Matches, turn: 
     elif parse.intent in {"deny", "reschedule_appointment"}:  # "não, quero mudar o horário"
         ask(st, turn, turn.t("ask_correction"), state=State.COLLECTING, expect="correction")
     elif parse.intent in SOCIAL_INTENTS:
-        questions.social(st, parse, "", turn)
+        questions.social(st, parse, text, turn)
     else:
         resume(st, turn)
 

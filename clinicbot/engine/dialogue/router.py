@@ -269,8 +269,14 @@ ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_intent(*QUESTION_INTENTS), _question),
     (_state(State.CHOOSING_APPOINTMENT), lambda m: appointments.pick_appointment(m.st, m.parse, m.turn)),
     (_state(State.CONFIRMING_CANCEL), lambda m: appointments.confirm_cancel(m.st, m.parse, m.turn)),
-    (_state(State.CONFIRMING), lambda m: confirmation.on_confirming(m.st, m.parse, m.matches, m.turn)),
-    (_state(State.CHOOSING_SLOT), lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn)),
+    (
+        _state(State.CONFIRMING),
+        lambda m: confirmation.on_confirming(m.st, m.parse, m.matches, m.turn, m.text),
+    ),
+    (
+        _state(State.CHOOSING_SLOT),
+        lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn, m.text),
+    ),
     (
         _state(State.CHOOSING_DOCTOR),
         lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text),
@@ -319,8 +325,8 @@ def never_twice(st: SessionState, turn: Turn) -> None:
     fingerprint = hashlib.sha1("\n".join(r.text for r in turn.replies).encode()).hexdigest()[:16]
     repeated = bool(turn.replies) and fingerprint == st.context.last_replies
     st.context.last_replies = fingerprint
-    if not repeated or st.handed_off:
-        return
+    if not repeated or st.handed_off or st.state != State.IDLE:
+        return  # a question asked again in a flow is the flow's (a stuck booking goes to staff)
     if turn.not_understood and st.state == State.IDLE:
         turn.replies.clear()
         turn.say(turn.t("said_again"))
