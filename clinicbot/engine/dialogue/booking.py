@@ -215,28 +215,38 @@ def _insurance_fits(st: SessionState, turn: Turn) -> bool:
     return False
 
 
+# Booking data that changes which times fit: anything else given while choosing is only noted.
+_SLOT_KEYS = frozenset({"date", "time", "period", "doctor", "specialty"})
+
+
+def offered_slot_for(st: SessionState, parse: ParseResult) -> Slot | None:
+    """The offered time the message picks by its number or its time ("2", "o das 10", "11:30")."""
+    offered = [Slot.from_key(k) for k in st.context.offered]
+    e = parse.entities
+    if parse.choice == -1 and offered:
+        return offered[-1]
+    if parse.choice and 1 <= parse.choice <= len(offered) and not ({"date", "time"} & e.keys()):
+        return offered[parse.choice - 1]
+    if "time" in e:
+        same = [
+            s
+            for s in offered
+            if fmt_time(s.time) == e["time"] and (not e.get("date") or s.date.isoformat() == e["date"])
+        ]
+        return same[0] if same else None
+    return None
+
+
 def on_choosing_slot(
     st: SessionState, parse: ParseResult, matches: Matches, turn: Turn, text: str = ""
 ) -> None:
     """The answer to the numbered times: a number, a time shown, new booking data or a refusal."""
     offered = [Slot.from_key(k) for k in st.context.offered]
     e = parse.entities
-    picked: Slot | None = None
-    if parse.choice == -1 and offered:  # "o último"
-        picked = offered[-1]
-    elif parse.choice and 1 <= parse.choice <= len(offered) and not ({"date", "time"} & e.keys()):
-        picked = offered[parse.choice - 1]
-    elif "time" in e:
-        wanted_date = e.get("date")
-        same = [
-            s
-            for s in offered
-            if fmt_time(s.time) == e["time"] and (not wanted_date or s.date.isoformat() == wanted_date)
-        ]
-        picked = same[0] if same else None
-    elif parse.intent == "confirm" and len(offered) == 1:
+    picked = offered_slot_for(st, parse)
+    if picked is None and parse.intent == "confirm" and len(offered) == 1:
         picked = offered[0]
-    elif {"period", "date"} & e.keys() and not {"time", "specialty", "doctor"} & e.keys():
+    if picked is None and {"period", "date"} & e.keys() and not {"time", "specialty", "doctor"} & e.keys():
         # "o da tarde", "o de segunda": the one offered time that fits (several: ask among them).
         fitting = [
             s
@@ -269,6 +279,11 @@ def on_choosing_slot(
         return
     if has_booking_data(parse, matches):
         merge(st, parse, matches, turn)
+        if not _SLOT_KEYS & parse.entities.keys() and not matches.ambiguous_doctors:
+            # "particular", a name: kept for later; the times on offer still wait for a pick.
+            turn.say(turn.t("noted_choose_time"))
+            resume(st, turn)
+            return
         advance(st, turn, matches)
         return
     if parse.intent == "deny":

@@ -128,6 +128,8 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
             return strong.answer
     parse = references.with_topic(st, parse, text)
     references.remember_topic(st, parse, turn.catalog)
+    if "patient_name" in parse.entities and st.state == State.IDLE:
+        st.patient_name = parse.entities["patient_name"]  # "é pro meu filho Heitor…": the booking is his
     reply = _answer(st, parse, text, turn)
     if parse.intent in _OFFERS_BOOKING and "specialty" in parse.entities:
         offer(st, "booking", specialty=parse.entities["specialty"])

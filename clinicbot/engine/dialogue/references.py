@@ -26,8 +26,10 @@ TOPIC_TURNS = 3
 # A booking right after a question about a subject is about it ("qto é o pediatra?" ->
 # "então marca pro meu filho sábado às 9"), for this many turns.
 BOOKING_TOPIC_TURNS = 2
+# "ah então pode ser com ela", "tá, pode ser esse", "sim, com ele": a yes to the proposal.
 _ACCEPTS = re.compile(
-    r"^(?:(?:entao|ta|ok|beleza|sim|pode ser|isso)\s+)*(?:pode ser|sim|com (?:ele|ela)|esse|essa|ok|beleza)\b"
+    r"^(?:(?:ah|ai|ahh|bom|entao|ta|tah|ok|beleza|sim|isso|opa|uai|bah|oxe)\s+)*"
+    r"(?:pode ser|sim|com (?:ele|ela)|esse|essa|ok|beleza|fechado|quero sim|vamos)\b"
 )
 
 
@@ -43,12 +45,18 @@ def age_topic(st: SessionState) -> None:
 
 def with_topic(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
     """The parse with the remembered subject added when the message only points back to it."""
-    if _names_a_subject(parse) or not _topic(st) or st.context.topic_age > TOPIC_TURNS:
+    if not _topic(st) or st.context.topic_age > TOPIC_TURNS:
+        return parse
+    fresh_booking = parse.intent == "schedule_appointment" and st.context.topic_age <= BOOKING_TOPIC_TURNS
+    if _names_a_subject(parse):
+        # "qto é o pediatra?" / "e pelo cassi?" -> "marca pediatra sábado": that insurance.
+        same = parse.entities.get("specialty", st.context.topic_specialty) == st.context.topic_specialty
+        if fresh_booking and same and st.context.topic_insurance and "insurance" not in parse.entities:
+            return _with(parse, {"insurance": st.context.topic_insurance})
         return parse
     words = normalize(text).split()
     points_back = bool(_POINTS_BACK.search(" ".join(words)))
     short_question = len(words) <= _FOLLOW_UP_WORDS and parse.intent.startswith("ask_")
-    fresh_booking = parse.intent == "schedule_appointment" and st.context.topic_age <= BOOKING_TOPIC_TURNS
     if not (points_back or short_question or fresh_booking):
         return parse
     entities = dict(parse.entities)
@@ -57,6 +65,12 @@ def with_topic(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
     if fresh_booking and st.context.topic_insurance:
         entities.setdefault("insurance", st.context.topic_insurance)
     return ParseResult(parse.intent, parse.confidence, entities, parse.choice, parse.negated, parse.tag)
+
+
+def _with(parse: ParseResult, extra: dict[str, str]) -> ParseResult:
+    return ParseResult(
+        parse.intent, parse.confidence, {**extra, **parse.entities}, parse.choice, parse.negated, parse.tag
+    )
 
 
 def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> None:

@@ -110,7 +110,8 @@ def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
         return True
     gives_data = (
         offered == "booking"
-        and m.intent in {"provide_info", "schedule_appointment", "confirm"}
+        and m.intent not in _NOT_DATA
+        and "?" not in m.text
         and has_booking_data(m.parse, m.matches)
         and not {"specialty", "doctor"} & m.parse.entities.keys()
     )
@@ -123,6 +124,12 @@ def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
     entities = {**m.parse.entities, **({"specialty": specialty} if specialty else {})}
     _fill(Message(m.st, ParseResult("schedule_appointment", 1.0, entities), m.matches, m.text, m.turn))
     return True
+
+
+# Intents that are never just the data a booking offer waits for.
+_NOT_DATA = frozenset(
+    {"cancel_appointment", "reschedule_appointment", "check_appointment", "human_agent", "emergency", "deny"}
+)
 
 
 def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
@@ -145,6 +152,13 @@ def _tag(*tags: str) -> Guard:
 def _yes_to_cancelling(m: Message) -> bool:
     """ "sim, pode cancelar" while the assistant asks whether to cancel is the yes, not a new request."""
     return m.st.state == State.CONFIRMING_CANCEL and m.intent == "cancel_appointment"
+
+
+def _picks_offered_time(m: Message) -> bool:
+    """ "11:30 serve", "o 2 tá bom": a time or number of the offer, whatever else the words suggest."""
+    if m.st.state != State.CHOOSING_SLOT or m.intent in {"cancel_appointment", "human_agent"}:
+        return False
+    return booking.offered_slot_for(m.st, m.parse) is not None
 
 
 def _picks_offered_doctor(m: Message) -> bool:
@@ -172,7 +186,14 @@ def _fills_draft(m: Message) -> bool:
 
 
 def _answers_yes_no(answer: str) -> Guard:
-    return lambda m: m.st.state == State.COLLECTING and m.intent == answer and bool(m.st.context.yes_means)
+    def guard(m: Message) -> bool:
+        if m.st.state != State.COLLECTING or not m.st.context.yes_means:
+            return False
+        # "ah então pode ser com ela": a yes to "Quer marcar com ela?" in other words.
+        accepts = answer == "confirm" and references.accepts_offer(m.text) and m.intent != "deny"
+        return m.intent == answer or accepts
+
+    return guard
 
 
 # ------------------------------------------------------------------ steps
@@ -259,6 +280,7 @@ def _give_up(m: Message) -> None:
 ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_tag("complaint"), lambda m: safety.complaint(m.st, m.turn)),
     (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
+    (_picks_offered_time, lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn, m.text)),
     (_picks_offered_doctor, lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text)),
     (_tag("medical_advice"), _medical_advice),
     (_gives_up, _give_up),

@@ -302,10 +302,10 @@ SPEAKER_INTRODUCERS = (
 )
 # Who names the person to be seen: a relative, "o nome dele", "a consulta é pra mim, X".
 PATIENT_INTRODUCERS = (
-    r"(?:o|a) nome dele (?:e|eh)",
-    r"(?:o|a) nome dela (?:e|eh)",
-    r"nome dele (?:e|eh)",
-    r"nome dela (?:e|eh)",
+    r"(?:o|a) nome (?:completo )?dele (?:e|eh)",
+    r"(?:o|a) nome (?:completo )?dela (?:e|eh)",
+    r"nome (?:completo )?dele (?:e|eh)",
+    r"nome (?:completo )?dela (?:e|eh)",
     rf"nome d[oa] (?:(?:meu|minha|nosso|nossa) )?(?:paciente|{_REL}) (?:e|eh)",
     r"(?:o|a) paciente (?:e|eh)",
     r"(?:ele|ela) (?:se )?chama",

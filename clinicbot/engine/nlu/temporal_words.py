@@ -206,6 +206,7 @@ TIME_PREFIXES: tuple[str, ...] = (
     r"ate\s+as",
     r"la\s+pelas",
     r"pelas",
+    r"umas",  # "quinta umas 9": about nine ("umas 2 horas" stays a duration, see times.py)
     r"(?:o|a)\s+das",
     r"(?:para|pra)\s+as",
     r"pras",

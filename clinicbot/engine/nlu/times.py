@@ -105,8 +105,10 @@ def _parse_clock_time(match: re.Match[str], ctx: Scan) -> Candidate | None:
     bare = not (explicit or match["word_min"] or match["qualifier"])
     if bare and _QUANTITY_AFTER_RE.match(text, match.end()):
         return None  # "as 2 filhas"
-    if match["h_suffix"] in ("hora", "horas") and not prefix and _DURATION_BEFORE_RE.search(before):
-        return None  # "demora 2 horas"
+    if match["h_suffix"] in ("hora", "horas") and (
+        prefix == "umas" or (not prefix and _DURATION_BEFORE_RE.search(before))
+    ):
+        return None  # "demora 2 horas", "umas 2 horas"
 
     minute_text = match["colon_min"] or match["h_min"] or match["word_min"]
     if minute_text is None:

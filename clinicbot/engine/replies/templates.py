@@ -137,6 +137,7 @@ DEFAULTS: dict[str, str] = {
     "reschedule_none": "Não encontrei consulta para remarcar neste número. Quer marcar uma nova?",
     "booking_cancelled_by_patient": "Tudo bem, não marquei nada. Se precisar, é só chamar.",
     "choose_number": "Responda com o número da opção, por favor.",
+    "noted_choose_time": "Anotado! 👍 Agora só falta escolher o horário.",
     "reminder": (
         "Olá, {name}! 👋 Lembrete da sua consulta de {specialty} com {doctor}: {date} às {time}.\n"
         "Responda *1* para confirmar, *2* para cancelar ou *3* para remarcar."
