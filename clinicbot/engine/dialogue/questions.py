@@ -104,11 +104,14 @@ def _faq(st: SessionState, text: str, turn: Turn) -> str:
 
 
 def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
-    """Leave a yes/no offer pending ("Quer marcar?", "Chamo a recepção?") when nothing else is."""
+    """Leave a yes/no offer pending ("Quer marcar?", "Chamo a recepção?") when nothing else is.
+
+    A soft offer: the next message is still read as if nothing were pending (a follow-up
+    question stays a question); only a plain yes or no, or booking data, answers it.
+    """
     if st.state != State.IDLE or st.handed_off:
         return
     st.context.offer, st.context.offer_specialty = what, specialty
-    st.context.expect = "confirm"
 
 
 def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:

@@ -84,7 +84,7 @@ def route(m: Message) -> None:
     offered, offered_specialty = m.st.context.offer, m.st.context.offer_specialty
     if offered:
         # An offer is answered now or never: whatever comes next, it is withdrawn.
-        m.st.context.offer, m.st.context.offer_specialty, m.st.context.expect = "", "", ""
+        m.st.context.offer, m.st.context.offer_specialty = "", ""
         if _answer_offer(m, offered, offered_specialty):
             return
     if m.intent != "emergency":
