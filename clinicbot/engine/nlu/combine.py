@@ -19,6 +19,8 @@ from __future__ import annotations
 from .model import Prediction, intent_of, tag_of
 
 EMERGENCY_THRESHOLD = 0.35
+# A self-harm reading of a message with none of its words must be this sure.
+SELF_HARM_WITHOUT_WORDS = 0.85
 RULE_WEIGHT = 0.25
 # Below this probability the model is guessing: the rules' reading stands.
 UNSURE = 0.35
@@ -74,18 +76,23 @@ def combine(
     rule_emergency: bool,
     as_if_idle: Prediction | None = None,
     rule_final: bool = False,
+    self_harm_words: bool = True,
 ) -> tuple[str, float, str]:
     """Return (intent, confidence, tag) for one message.
 
     ``as_if_idle`` is the model's reading of the same message as if nothing were pending:
     an emergency is one in any state, and the corpus has fewer of them mid-booking.
+    ``self_harm_words``: the message has any word of the self-harm vocabulary (death, life,
+    ending, hurting oneself, not standing it any more). A self-harm reading without one
+    ("pensando bem, prefiro o dr Henrique") must be near certain to count.
     """
     probs = prediction.intent_probabilities()
     if rule_emergency:
         return "emergency", max(0.95, probs.get("emergency", 0.0)), _best_tag(prediction, "emergency")
     alarm = max((prediction, as_if_idle) if as_if_idle else (prediction,), key=_emergency_probability)
     p_emergency = _emergency_probability(alarm)
-    if p_emergency >= EMERGENCY_THRESHOLD:
+    unsupported = _best_tag(alarm, "emergency") == "self_harm" and not self_harm_words
+    if p_emergency >= (SELF_HARM_WITHOUT_WORDS if unsupported else EMERGENCY_THRESHOLD):
         return "emergency", p_emergency, _best_tag(alarm, "emergency")
     if as_if_idle is not None and _plain_question(as_if_idle, probs):
         # A clear question stays a question while the assistant waits for an answer.

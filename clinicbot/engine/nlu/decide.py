@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Protocol
 
 from ..llm.understanding import validated
@@ -33,6 +34,15 @@ class Reader(Protocol):
 
 
 MAX_TEXT = 2000
+# The vocabulary of self-harm and despair, in normalised text: a self-harm reading without
+# any of it is most likely an idiom ("pensando bem…", "morta de cansaço").
+SELF_HARM_WORDS = re.compile(
+    r"\b(?:morr\w*|mort[oa]s?|matar|mate|me mato|suicid\w*|vida|viver|vivo|sumir|desaparecer|"
+    r"acabar com tudo|acabar comigo|dar um fim|fim a|tirar a|me cortar|cortando|cortei|machucar|"
+    r"me ferir|aguento|aguenta|suporto|sem saida|saida|desistir|desisti|pular|ponte|veneno|remedios|"
+    r"comprimidos|cartela|enforc\w*|forca|dormir pra sempre|nao acordar|nao quero mais|ninguem liga|"
+    r"sozinh[oa]|vazio|sem sentido|inutil|peso)\b"
+)
 # Below this confidence a configured LLM is asked for a second reading.
 ASK_LLM_BELOW = 0.55
 
@@ -68,6 +78,7 @@ def decide(
             rule_emergency=rule_emergency,
             as_if_idle=as_if_idle,
             rule_final=u._rules_settle(r, state, group, rule_intent),
+            self_harm_words=bool(SELF_HARM_WORDS.search(r.text)),
         )
     settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
     if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:

@@ -26,7 +26,9 @@ spaces, chat abbreviations expanded). Conventions, in short:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import re
 from dataclasses import dataclass
 
 from . import dates as date_rules
@@ -104,6 +106,25 @@ def _collect(ctx: Scan) -> tuple[list[Candidate], list[Candidate], list[Candidat
     return found["date"], found["time"], found["period"]
 
 
+# Between two values of one kind: "às 9, não, às 10" -> "9 nao as 10" once normalised.
+_CORRECTION_BETWEEN = re.compile(r"^\s*nao\s*(?:e\s+)?$")
+
+
+def _self_corrected(text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """A self-correction keeps the second value: "segunda às 9, não, às 10" is 10:00.
+
+    Without this the "não" in front of the second value negates *it*, and the first one —
+    the value the patient took back — would be read.
+    """
+    out = list(candidates)
+    for i in range(len(out) - 1):
+        first, second = out[i], out[i + 1]
+        if not first.negated and _CORRECTION_BETWEEN.match(text[first.end : second.start]):
+            out[i] = dataclasses.replace(first, negated=True)
+            out[i + 1] = dataclasses.replace(second, negated=False)
+    return out
+
+
 def extract_temporal(
     text: str, today: datetime.date, *, now_time: datetime.time | None = None, time_expected: bool = False
 ) -> TemporalMatch:
@@ -117,6 +138,8 @@ def extract_temporal(
     next_week = date_rules.NEXT_WEEK_RE.search(text)
     ctx = Scan(text=text, today=today, next_week=next_week is not None, time_expected=time_expected)
     date_candidates, time_candidates, period_candidates = _collect(ctx)
+    date_candidates = _self_corrected(text, date_candidates)
+    time_candidates = _self_corrected(text, time_candidates)
 
     periods = [c.period for c in period_candidates if not c.negated and c.period]
     period = periods[-1] if periods else None

@@ -242,3 +242,9 @@ def test_last_date_wins_without_negation() -> None:
 
 def test_negated_time_is_skipped() -> None:
     assert parse("não às 10, às 11").time == t(11)
+
+
+def test_a_self_correction_keeps_the_value_said_after_nao() -> None:
+    assert parse("segunda às 9, não, às 10").time == t(10)
+    assert parse("quarta, não, quinta").date == d(2026, 3, 5)
+    assert parse("não às 10, às 11").time == t(11)  # a plain rejection is still one
