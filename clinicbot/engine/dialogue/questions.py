@@ -144,7 +144,7 @@ _OFFERS_BOOKING = frozenset({"ask_specialties", "ask_doctors", "ask_insurance", 
 
 
 # Questions whose answer without a subject is the clinic's general one (hours, prices, address).
-_GENERIC_ANSWERS = frozenset({"ask_hours", "ask_price", "ask_location", "ask_exams"})
+_GENERIC_ANSWERS = frozenset({"ask_hours", "ask_price", "ask_location", "ask_exams", "ask_insurance"})
 
 
 def _answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
