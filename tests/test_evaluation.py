@@ -76,6 +76,19 @@ def test_development_set_of_the_dialogue_failure_classes_meets_the_bar(restore_c
     assert report["engine_errors"] == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_second_development_set_meets_the_bar(restore_cache_prefix):
+    """A São José dos Campos clinic, written blind to the engine from the same brief as our
+    blind set (which is not in this repository's tests): any order of data, picks among
+    offered times, changes of mind, relatives, emergencies, FAQ."""
+    report = _evaluate(OWN, "clinic_dev3.yaml", "nlu_dev3.yaml", "dialogues_dev3.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.90, report["dialogues"]["failures"]
+    assert report["safety"] == {"emergency_recall": 1.0, "human_agent_recall": 1.0}
+    assert report["engine_errors"] == 0
+
+
 @pytest.mark.django_db
 def test_unreadable_dialogue_file_names_file_and_line(tmp_path):
     bad = tmp_path / "dialogues.yaml"

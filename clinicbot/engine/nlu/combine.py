@@ -56,6 +56,17 @@ def _overruled(probs: dict[str, float], rule_intent: str) -> bool:
     return best != rule_intent and probs[best] >= OVERRULE_AT and probs.get(rule_intent, 0.0) < 0.1
 
 
+def _without(prediction: Prediction, label: str) -> Prediction:
+    """The prediction with one label removed and the rest renormalised."""
+    kept = [(lab, p) for lab, p in prediction.ranked if lab != label]
+    total = sum(p for _, p in kept) or 1.0
+    return Prediction(tuple((lab, p / total) for lab, p in kept))
+
+
+def _probability(prediction: Prediction, label: str) -> float:
+    return next((p for lab, p in prediction.ranked if lab == label), 0.0)
+
+
 def _emergency_probability(prediction: Prediction) -> float:
     return prediction.intent_probabilities().get("emergency", 0.0)
 
@@ -89,11 +100,25 @@ def combine(
     probs = prediction.intent_probabilities()
     if rule_emergency:
         return "emergency", max(0.95, probs.get("emergency", 0.0)), _best_tag(prediction, "emergency")
-    alarm = max((prediction, as_if_idle) if as_if_idle else (prediction,), key=_emergency_probability)
-    p_emergency = _emergency_probability(alarm)
-    unsupported = _best_tag(alarm, "emergency") == "self_harm" and not self_harm_words
-    if p_emergency >= (SELF_HARM_WITHOUT_WORDS if unsupported else EMERGENCY_THRESHOLD):
-        return "emergency", p_emergency, _best_tag(alarm, "emergency")
+    readings = (prediction, as_if_idle) if as_if_idle else (prediction,)
+    if (
+        not self_harm_words
+        and max(_probability(p, "emergency/self_harm") for p in readings) < SELF_HARM_WITHOUT_WORDS
+    ):
+        # An idiom, most likely ("pensando melhor…"): read the message without that label.
+        prediction = _without(prediction, "emergency/self_harm")
+        as_if_idle = _without(as_if_idle, "emergency/self_harm") if as_if_idle else None
+        probs = prediction.intent_probabilities()
+        readings = (prediction, as_if_idle) if as_if_idle else (prediction,)
+        alarm = max(readings, key=_emergency_probability)
+        p_emergency = _emergency_probability(alarm)
+        tag = ""
+    else:
+        alarm = max(readings, key=_emergency_probability)
+        p_emergency = _emergency_probability(alarm)
+        tag = _best_tag(alarm, "emergency")
+    if p_emergency >= EMERGENCY_THRESHOLD:
+        return "emergency", p_emergency, tag
     if as_if_idle is not None and _plain_question(as_if_idle, probs):
         # A clear question stays a question while the assistant waits for an answer.
         probs = as_if_idle.intent_probabilities()

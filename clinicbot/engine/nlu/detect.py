@@ -25,6 +25,8 @@ from .yes_no import YES as _YES
 from .yes_no import YES_WORDS as _YES_WORDS
 from .yes_no import answer_to_confirmation, emoji_answer, names_confirmed_action
 
+# "às 9, não, às 10": a "não" set apart by punctuation takes the value before it back.
+_SELF_CORRECTION = re.compile(r"\bn[aã]o\s*[,;.!]", re.IGNORECASE)
 MAX_TEXT = 2000  # longer messages are read only up to here (a 1 MB paste is not a request)
 __all__ = ["ASK_LLM_BELOW", "MAX_TEXT", "Understanding", "state_group"]
 
@@ -104,7 +106,13 @@ class Understanding:
         raw = raw[:MAX_TEXT]
         text = normalize(raw)
         time_expected = state == "choosing_slot" or expect in _TIME_ANSWERS
-        temporal = extract_temporal(text, today, now_time=now_time, time_expected=time_expected)
+        temporal = extract_temporal(
+            text,
+            today,
+            now_time=now_time,
+            time_expected=time_expected,
+            self_correction=_SELF_CORRECTION.search(raw) is not None,
+        )
         entities: dict[str, str] = {}
         skip = list(temporal.spans)
 

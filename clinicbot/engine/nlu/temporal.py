@@ -126,7 +126,12 @@ def _self_corrected(text: str, candidates: list[Candidate]) -> list[Candidate]:
 
 
 def extract_temporal(
-    text: str, today: datetime.date, *, now_time: datetime.time | None = None, time_expected: bool = False
+    text: str,
+    today: datetime.date,
+    *,
+    now_time: datetime.time | None = None,
+    time_expected: bool = False,
+    self_correction: bool = False,
 ) -> TemporalMatch:
     """Find the date, time and period of day in an already normalised message.
 
@@ -138,8 +143,9 @@ def extract_temporal(
     next_week = date_rules.NEXT_WEEK_RE.search(text)
     ctx = Scan(text=text, today=today, next_week=next_week is not None, time_expected=time_expected)
     date_candidates, time_candidates, period_candidates = _collect(ctx)
-    date_candidates = _self_corrected(text, date_candidates)
-    time_candidates = _self_corrected(text, time_candidates)
+    if self_correction:  # "não," standing alone in the raw message: "às 9, não, às 10"
+        date_candidates = _self_corrected(text, date_candidates)
+        time_candidates = _self_corrected(text, time_candidates)
 
     periods = [c.period for c in period_candidates if not c.negated and c.period]
     period = periods[-1] if periods else None

@@ -245,6 +245,10 @@ def test_negated_time_is_skipped() -> None:
 
 
 def test_a_self_correction_keeps_the_value_said_after_nao() -> None:
-    assert parse("segunda às 9, não, às 10").time == t(10)
-    assert parse("quarta, não, quinta").date == d(2026, 3, 5)
-    assert parse("não às 10, às 11").time == t(11)  # a plain rejection is still one
+    def corrected(text: str) -> TemporalMatch:
+        return extract_temporal(normalize(text), MONDAY, self_correction=True)
+
+    assert corrected("segunda às 9, não, às 10").time == t(10)
+    assert corrected("quarta, não, quinta").date == d(2026, 3, 5)
+    assert corrected("não às 10, às 11").time == t(11)  # a plain rejection is still one
+    assert parse("é quinta que vem não hoje").date != d(2026, 3, 2)  # no comma: "não hoje" rejects
