@@ -43,8 +43,10 @@ SELF_HARM_WORDS = re.compile(
     r"comprimidos|cartela|enforc\w*|forca|dormir pra sempre|nao acordar|nao quero mais|ninguem liga|"
     r"sozinh[oa]|vazio|sem sentido|inutil|peso)\b"
 )
-# Below this confidence a configured LLM is asked for a second reading.
+# Below this confidence an out-of-scope reading gets a configured LLM's second reading; any
+# reading below GUESS does.
 ASK_LLM_BELOW = 0.55
+GUESS = 0.35
 
 
 def decide(
@@ -81,7 +83,10 @@ def decide(
             self_harm_words=bool(SELF_HARM_WORDS.search(r.text)),
         )
     settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
-    if interpreter is not None and confidence < ASK_LLM_BELOW and not settled:
+    # Asked when the offline reading would end in "não entendi" (out_of_scope, unsure) or is a
+    # guess: a confident offline reading of a long booking message is not handed to a model.
+    unsure = confidence < GUESS or (intent == "out_of_scope" and confidence < ASK_LLM_BELOW)
+    if interpreter is not None and unsure and not settled:
         second = validated(
             interpreter.interpret(raw[:MAX_TEXT], situation=group, catalog=u.catalog, today=today),
             u.catalog,
