@@ -24,6 +24,21 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .pending import WaitlistWish, YesMeans
+
+__all__ = [
+    "BOOKING_FIELDS",
+    "FLOW_STATES",
+    "Bookkeeping",
+    "Context",
+    "Mode",
+    "SessionState",
+    "State",
+    "WaitlistWish",
+    "YesMeans",
+    "parse_state",
+]
+
 
 class State(StrEnum):
     """Where the dialogue stands (see :mod:`clinicbot.engine.dialogue.router`)."""
@@ -54,70 +69,6 @@ class Mode(StrEnum):
     NONE = ""
     BOOK = "book"
     RESCHEDULE = "reschedule"
-
-
-@dataclass(frozen=True)
-class YesMeans:
-    """What a plain "sim" answers when the assistant asked a yes/no while collecting.
-
-    An empty instance is a yes/no question with nothing to accept (it still differs from
-    no question at all, which is ``None``).
-    """
-
-    insurance: str = ""
-    doctor: str = ""
-    waitlist: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.insurance or self.doctor or self.waitlist)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Only the keys that are set, as stored before this type existed."""
-        return {f.name: v for f in dataclasses.fields(self) if (v := getattr(self, f.name))}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> YesMeans:
-        """Read a stored ``yes_means`` object."""
-        return cls(
-            insurance=str(data.get("insurance") or ""),
-            doctor=str(data.get("doctor") or ""),
-            waitlist=bool(data.get("waitlist")),
-        )
-
-
-@dataclass(frozen=True)
-class WaitlistWish:
-    """The day (and period) the patient may wait for, offered beside the alternatives.
-
-    ``offered``/``option``: the slot keys shown and the number of the waiting-list choice
-    among them (``None`` when the list was offered as a plain yes/no).
-    """
-
-    date: str  # ISO date
-    period: str = ""
-    offered: tuple[str, ...] | None = None
-    option: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stored shape (``offered``/``option`` only when set)."""
-        data: dict[str, Any] = {"date": self.date, "period": self.period}
-        if self.offered is not None:
-            data["offered"] = list(self.offered)
-        if self.option is not None:
-            data["option"] = self.option
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WaitlistWish:
-        """Read a stored ``waitlist_wish`` object."""
-        offered = data.get("offered")
-        option = data.get("option")
-        return cls(
-            date=str(data.get("date") or ""),
-            period=str(data.get("period") or ""),
-            offered=tuple(str(k) for k in offered) if isinstance(offered, list) else None,
-            option=int(option) if isinstance(option, int) else None,
-        )
 
 
 @dataclass
@@ -164,7 +115,15 @@ class Context:
     topic_specialty: str = ""
     topic_exam: str = ""
     topic_insurance: str = ""  # "e pelo cassi?" -> the booking that follows uses it
-    topic_faq: str = ""  # the FAQ question last answered ("e que horas vocês passam?")
+    topic_faq: str = ""
+    # The last booking made, for "mesmo dia", "mesmo horário", "mesmo esquema" in the next one.
+    last_date: str = ""
+    last_time: str = ""
+    last_doctor: str = ""
+    # What the message that prompted a booking offer already said (date, time, name…).
+    offer_data: dict[str, str] = field(
+        default_factory=dict
+    )  # the FAQ question last answered ("e que horas vocês passam?")
     topic_age: int = 0  # turns since the subject was set: an old subject is not a follow-up's
     last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
 
@@ -172,6 +131,9 @@ class Context:
     SURVIVES_RESET = frozenset(
         {
             "last_insurance",
+            "last_date",
+            "last_time",
+            "last_doctor",
             "topic_doctor",
             "topic_specialty",
             "topic_exam",
@@ -221,7 +183,11 @@ class Context:
                 setattr(ctx, f.name, [int(v) for v in raw])
             elif f.name in _STR_LISTS:
                 setattr(ctx, f.name, [str(v) for v in raw])
-            elif isinstance(default := _default(f), bool):
+            elif isinstance(default := _default(f), dict):
+                setattr(
+                    ctx, f.name, {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+                )
+            elif isinstance(default, bool):
                 setattr(ctx, f.name, bool(raw))
             elif isinstance(default, int):
                 setattr(ctx, f.name, int(raw))

@@ -80,7 +80,7 @@ def book(st: SessionState, turn: Turn) -> None:
     else:
         turn.say(_booked_text(st, appt, turn))
         turn.events.append("booked")
-    finish(st)
+    finish(st, booked=True)
 
 
 def _booked_text(st: SessionState, appt: AppointmentInfo, turn: Turn) -> str:

@@ -26,7 +26,9 @@ def also_books(parse: ParseResult, text: str) -> bool:
         return False
     normalized = normalize(text)
     stated_need = "?" not in text and not _QUESTION.search(normalized) and _NEEDS.search(normalized)
-    return bool(_WANTS.search(normalized) or stated_need)
+    # "ortopedista segunda às 12h pelo hapvida, pode ser?": a question that is a booking.
+    names_when = {"date", "time"} <= parse.entities.keys()
+    return bool(_WANTS.search(normalized) or stated_need or names_when)
 
 
 _QUESTION = re.compile(
@@ -103,7 +105,7 @@ def _faq(st: SessionState, text: str, turn: Turn) -> str:
     return item.answer
 
 
-def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
+def offer(st: SessionState, what: str, *, specialty: str = "", data: dict[str, str] | None = None) -> None:
     """Leave a yes/no offer pending ("Quer marcar?", "Chamo a recepção?") when nothing else is.
 
     A soft offer: the next message is still read as if nothing were pending (a follow-up
@@ -112,6 +114,7 @@ def offer(st: SessionState, what: str, *, specialty: str = "") -> None:
     if st.state != State.IDLE or st.handed_off:
         return
     st.context.offer, st.context.offer_specialty = what, specialty
+    st.context.offer_data = {k: v for k, v in (data or {}).items() if k in _CARRIED}
 
 
 def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
@@ -135,10 +138,12 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
         st.patient_name = parse.entities["patient_name"]  # "é pro meu filho Heitor…": the booking is his
     reply = _answer(st, parse, text, turn)
     if parse.intent in _OFFERS_BOOKING and "specialty" in parse.entities:
-        offer(st, "booking", specialty=parse.entities["specialty"])
+        offer(st, "booking", specialty=parse.entities["specialty"], data=parse.entities)
     return reply
 
 
+# What a question already said that a booking accepted afterwards keeps.
+_CARRIED = frozenset({"doctor", "insurance", "date", "time", "period", "patient_name"})
 # Answers about a specialty end with "Quer marcar?": a yes (or a date) books it.
 _OFFERS_BOOKING = frozenset({"ask_specialties", "ask_doctors", "ask_insurance", "ask_price"})
 

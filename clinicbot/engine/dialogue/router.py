@@ -10,7 +10,6 @@ question is asked again.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,14 +17,10 @@ from dataclasses import dataclass
 from ..nlu.lexicon import Matches
 from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
-from ..types import ParseResult, Reply, TurnResult
-from . import appointments, booking, confirmation, questions, references, safety, waitlist
+from ..types import ParseResult, TurnResult
+from . import appointments, booking, confirmation, questions, references, safety, stuck, waitlist
 from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, finish, has_booking_data, resume
 
-# Turns in a row a booking may go nowhere (same state, nothing new understood) before a
-# person takes over: a patient the assistant keeps misunderstanding should not be left
-# looping on the same question.
-STUCK_TURNS_BEFORE_HANDOFF = 3
 _SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
 
 
@@ -53,10 +48,10 @@ class Policy:
             turn.events.append("silent_handoff")
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         references.age_topic(state)
-        before = _progress(state)
+        before = stuck.progress(state)
         route(Message(state, _same_plan(state, parse, text), matches, text, turn))
-        hand_off_if_stuck(before, state, parse, turn)
-        never_twice(state, turn)
+        stuck.hand_off_if_stuck(before, state, parse, turn)
+        stuck.never_twice(state, turn)
         return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
 
 
@@ -81,11 +76,15 @@ Step = Callable[[Message], None]
 
 def route(m: Message) -> None:
     """Hand the message to the first step that takes it."""
-    offered, offered_specialty = m.st.context.offer, m.st.context.offer_specialty
+    offered, offered_specialty, offered_data = (
+        m.st.context.offer,
+        m.st.context.offer_specialty,
+        m.st.context.offer_data,
+    )
     if offered:
         # An offer is answered now or never: whatever comes next, it is withdrawn.
-        m.st.context.offer, m.st.context.offer_specialty = "", ""
-        if _answer_offer(m, offered, offered_specialty):
+        m.st.context.offer, m.st.context.offer_specialty, m.st.context.offer_data = "", "", {}
+        if _answer_offer(m, offered, offered_specialty, offered_data):
             return
     if m.intent != "emergency":
         if m.st.state == State.CONFIRMING_REMINDER and appointments.answer_reminder(m.st, m.parse, m.turn):
@@ -98,7 +97,7 @@ def route(m: Message) -> None:
             return
 
 
-def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
+def _answer_offer(m: Message, offered: str, specialty: str, data: dict[str, str]) -> bool:
     """The answer to the assistant's "Quer marcar?" / "Chamo a recepção?".
 
     A plain yes accepts, a plain no declines. After "Quer marcar uma consulta de X?", an
@@ -121,7 +120,8 @@ def _answer_offer(m: Message, offered: str, specialty: str) -> bool:
         safety.hand_off(m.st, m.turn)
         return True
     booking.start_booking(m.st, m.turn)
-    entities = {**m.parse.entities, **({"specialty": specialty} if specialty else {})}
+    # What the question said ("…segunda às 12h pelo hapvida?"), then what this answer adds.
+    entities = {**data, **m.parse.entities, **({"specialty": specialty} if specialty else {})}
     _fill(Message(m.st, ParseResult("schedule_appointment", 1.0, entities), m.matches, m.text, m.turn))
     return True
 
@@ -132,12 +132,31 @@ _NOT_DATA = frozenset(
 )
 
 
+_SAME_DAY = re.compile(r"\b(?:mesmo dia|mesma data|mesmo esquema|no mesmo dia)\b")
+_SAME_TIME = re.compile(r"\b(?:mesmo horario|mesma hora|mesmo esquema)\b")
+
+
 def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
-    """ "quero marcar também um dermatologista, mesmo plano": the last booking's insurance."""
-    last_insurance = st.context.last_insurance
-    if last_insurance and "insurance" not in parse.entities and _SAME_PLAN.search(normalize(text)):
-        return ParseResult(parse.intent, parse.confidence, {**parse.entities, "insurance": last_insurance})
-    return parse
+    """ "mesmo plano", "mesmo dia", "mesmo esquema": the values of the last booking."""
+    ctx, t = st.context, normalize(text)
+    same = {
+        "insurance": ctx.last_insurance
+        if _SAME_PLAN.search(t) or _SAME_DAY.search(t) and "esquema" in t
+        else "",
+        "date": ctx.last_date if _SAME_DAY.search(t) else "",
+        "time": ctx.last_time if _SAME_TIME.search(t) and "time" not in parse.entities else "",
+    }
+    extra = {k: v for k, v in same.items() if v and k not in parse.entities}
+    if not extra:
+        return parse
+    return ParseResult(
+        parse.intent,
+        parse.confidence,
+        {**parse.entities, **extra},
+        parse.choice,
+        parse.negated,
+        parse.tag,
+    )
 
 
 # ------------------------------------------------------------------ guards
@@ -310,70 +329,3 @@ ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_intent("schedule_appointment", "provide_info"), _request),
     (lambda m: True, _social),
 )
-
-
-# ------------------------------------------------------------------ stuck bookings
-def hand_off_if_stuck(before: tuple[object, ...], st: SessionState, parse: ParseResult, turn: Turn) -> None:
-    """A booking the assistant cannot complete goes to the staff queue.
-
-    Counts the turns in a row that leave a booking exactly where it was (same state,
-    same data, same offer); questions answered meanwhile do not count. At the limit
-    this turn's re-ask is replaced by an apology and the hand-off.
-    """
-    in_flow = st.state in FLOW_STATES and before[0] in FLOW_STATES and not st.handed_off
-    if not in_flow or _progress(st) != before:
-        st.context.stuck = 0
-        return
-    if parse.intent in QUESTION_INTENTS:
-        return  # a question answered on the way is neither progress nor a stuck turn
-    stuck = st.context.stuck + 1
-    if stuck < STUCK_TURNS_BEFORE_HANDOFF:
-        st.context.stuck = stuck
-        return
-    st.context.stuck = 0
-    turn.replies.clear()
-    turn.events.append("booking_stuck")
-    safety.hand_off(st, turn, lead="handoff_stuck")
-
-
-def never_twice(st: SessionState, turn: Turn) -> None:
-    """The same answer twice in a row means the conversation is stuck: offer a person instead.
-
-    Compares the turn's replies with the last turn's (a short fingerprint in the context).
-    A repeated "não entendi" outside a booking (where a stuck booking already goes to
-    staff) becomes an apology and the offer of a person ("sim" hands the conversation
-    over); a repeated answer is introduced as such ("Como eu disse: …").
-    """
-    fingerprint = hashlib.sha1("\n".join(r.text for r in turn.replies).encode()).hexdigest()[:16]
-    repeated = bool(turn.replies) and fingerprint == st.context.last_replies
-    st.context.last_replies = fingerprint
-    if not repeated or st.handed_off or st.state != State.IDLE:
-        return  # a question asked again in a flow is the flow's (a stuck booking goes to staff)
-    if turn.not_understood and st.state == State.IDLE:
-        turn.replies.clear()
-        turn.say(turn.t("said_again"))
-        turn.events.append("said_again")
-        questions.offer(st, "handoff")
-        st.context.last_replies = ""
-        return
-    # The same information asked again in other words: say it once more, not as if new.
-    first = turn.replies[0]
-    turn.replies[0] = Reply(turn.t("said_before", text=first.text), first.choices)
-
-
-def _progress(st: SessionState) -> tuple[object, ...]:
-    """Where a booking stands: a turn that changes none of this made no progress."""
-    ctx = st.context
-    return (
-        st.state,
-        st.specialty,
-        st.doctor,
-        st.insurance,
-        st.date,
-        st.time,
-        st.period,
-        st.patient_name,
-        tuple(ctx.offered),
-        ctx.expect,
-        ctx.yes_means,
-    )

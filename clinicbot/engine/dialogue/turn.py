@@ -109,9 +109,14 @@ def whom(st: SessionState, turn: Turn) -> str:
     return turn.t("whom_specialty", specialty=st.specialty) if st.specialty else ""
 
 
-def finish(st: SessionState) -> None:
-    """A flow ended: start over, remembering the insurance for "mesmo plano" next time."""
-    insurance = st.insurance
+def finish(st: SessionState, *, booked: bool = False) -> None:
+    """A flow ended: start over, remembering the insurance for "mesmo plano" next time.
+
+    After a booking its day, time and doctor are remembered too ("mesmo dia", "mesmo esquema").
+    """
+    insurance, date, time, doctor = st.insurance, st.date, st.time, st.doctor
     st.reset()
     if insurance:
         st.context.last_insurance = insurance
+    if booked:
+        st.context.last_date, st.context.last_time, st.context.last_doctor = date, time, doctor

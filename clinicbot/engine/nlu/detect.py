@@ -14,7 +14,7 @@ from .decide import ASK_LLM_BELOW, decide
 from .features import reading_features, state_group
 from .lexicon import Lexicon, Matches
 from .model import IntentModel, load_model
-from .names import bare_name, introduced_name
+from .names import bare_name, embedded_name, introduced_name
 from .normalize import normalize
 from .temporal import TemporalMatch, extract_choice_number, extract_temporal
 from .vocabulary import SPECIALTY_LIKE_SUFFIXES
@@ -137,6 +137,11 @@ class Understanding:
                 if candidate and (expect == "name" or not self._is_doctor_reference(candidate)):
                     name = candidate
                     break
+            if name is None and (waiting or state in BOOKING_STATES):
+                # "primeiro a Alice Menezes Rocha, às 8h": a full name inside a booking answer.
+                inside = embedded_name(raw, self._not_name)
+                if inside and not self._is_doctor_reference(inside):
+                    name = inside
         if name:
             entities["patient_name"] = name
             pos = text.find(normalize(name))

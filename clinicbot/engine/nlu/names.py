@@ -188,3 +188,20 @@ def bare_name(
     if len(name) == 1 and len(fold(name[0])) < 3:
         return None
     return display_name(name)
+
+
+def embedded_name(raw: str, known: Callable[[str], bool]) -> str | None:
+    """A capitalised full name inside a clause: "primeiro a Alice Menezes Rocha, às 8h".
+
+    Only runs of two or more capitalised name words count (a lone capitalised word may just
+    start a sentence), and never the first words of the message ("Bom dia" is no name).
+    """
+    for clause in _SEPARATOR.split(_TITLE_DOT.sub(r"\1 ", raw)):
+        words = _WORD.findall(clause)
+        for i in range(1, len(words)):
+            if not words[i][:1].isupper() or fold(words[i - 1]) in NAME_TITLES:
+                continue
+            name = _take_name(words[i:], known)
+            if len(name) >= 2 and _capitalised(name) and name[-1][:1].isupper():
+                return display_name(name)
+    return None
