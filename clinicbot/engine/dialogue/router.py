@@ -41,8 +41,7 @@ class Policy:
         if parse.intent == "emergency" and not (in_safety_mode and safety.continues(state, parse, text)):
             safety.emergency(state, turn, tag=parse.tag)
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
-        if in_safety_mode:
-            safety.safety_follow_up(state, text, turn)
+        if in_safety_mode and safety.safety_follow_up(state, parse, text, turn):
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         if state.handed_off:
             turn.events.append("silent_handoff")

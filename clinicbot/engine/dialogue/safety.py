@@ -24,6 +24,10 @@ from . import answers
 from .turn import Turn
 
 SAFETY_MODE_MINUTES = 120
+# What a "moved on" message may say besides it without asking for anything new.
+_NOT_A_REQUEST = frozenset(
+    {"emergency", "thanks", "confirm", "deny", "goodbye", "greeting", "provide_info", "out_of_scope"}
+)
 EMERGENCY = "emergency"
 SELF_HARM = "self_harm"
 
@@ -40,6 +44,18 @@ _MOVED_ON = re.compile(
     r"|o samu (?:ja )?(?:levou|chegou|veio|esta aqui|ta aqui)"
     r")\b"
 )
+
+
+# "já passou, mas ela tá molinha": what comes after a contrast is still the emergency.
+_BUT_STILL = re.compile(r"\b(?:mas|porem|so que|entretanto|ainda)\b")
+
+
+def _moved_on(text: str) -> bool:
+    """The patient says, in so many words, that the situation is over — and nothing after it
+    says otherwise."""
+    t = normalize(text)
+    found = _MOVED_ON.search(t)
+    return bool(found) and not _BUT_STILL.search(t[found.end() :])
 
 
 def emergency(st: SessionState, turn: Turn, *, tag: str = "") -> None:
@@ -81,22 +97,26 @@ def continues(st: SessionState, parse: ParseResult, text: str) -> bool:
     A self-harm message after an emergency is a new situation.
     """
     kind = SELF_HARM if parse.tag == SELF_HARM else EMERGENCY
-    return bool(_MOVED_ON.search(normalize(text))) or kind == st.context.safety
+    return _moved_on(text) or kind == st.context.safety
 
 
-def safety_follow_up(st: SessionState, text: str, turn: Turn) -> bool:
-    """Answer a message in safety mode; False when the patient moved on (then route it as usual).
+def safety_follow_up(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> bool:
+    """Answer a message in safety mode; False when the patient moved on with a new request.
+
+    True means the message is answered; False, that it still needs routing.
 
     "Moved on" is said in so many words ("já voltou do hospital, tá tudo bem"): that message
-    gets a short acknowledgement and the mode ends; a new request in the same message is
-    answered next time. Anything else — a question, a booking request, silence-breaking
-    words — gets the safety answer again, worded differently from the last one.
+    gets a short acknowledgement and the mode ends; a new request in the same message ("…
+    agora quero marcar um cardiologista pra ela") is then routed as usual (False). Anything
+    else — a question, a booking request, silence-breaking words — gets the safety answer
+    again, worded differently from the last one.
     """
-    if _MOVED_ON.search(normalize(text)):
+    if _moved_on(text):
         _leave_safety_mode(st)
-        turn.say(turn.t("safety_resolved"))
+        answered = parse.intent in _NOT_A_REQUEST
+        turn.say(turn.t("safety_resolved" if answered else "safety_resolved_short"))
         turn.events.append("safety_resolved")
-        return True
+        return answered
     kind = st.context.safety
     st.context.safety_replies += 1
     variant = st.context.safety_replies % 2

@@ -219,10 +219,7 @@ class Understanding:
         return self.features(r, raw, state_group(state, expect), rule_intent)
 
     def _rule_emergency(self, r: _Reading) -> bool:
-        t = r.text
-        if "patient_name" in r.entities:
-            t = t.replace(normalize(r.entities["patient_name"]), " ")
-        return cue.has(cue.EMERGENCY, t)
+        return cue.has(cue.EMERGENCY, _without_names(r))
 
     @staticmethod
     def _rules_settle(r: _Reading, state: str, group: str, rule_intent: str) -> bool:
@@ -248,9 +245,8 @@ class Understanding:
             return ("confirm" if r.emoji == "yes" else "deny"), 0.85  # "👍🏻", "ok ✅", "❌"
         if not t:
             return "out_of_scope", 0.3
-        # A name is not a symptom ("Maria do Socorro").
-        t_unnamed = t.replace(normalize(e["patient_name"]), " ") if "patient_name" in e else t
-        if cue.has(cue.EMERGENCY, t_unnamed):
+        # A name is not a symptom ("Maria do Socorro", "a Dra. Socorro").
+        if cue.has(cue.EMERGENCY, _without_names(r)):
             return "emergency", 0.95
         if cue.has(cue.HUMAN, t):
             return "human_agent", 0.9
@@ -336,3 +332,27 @@ class Understanding:
         if _YES.search(t) and state in CONFIRM_STATES:
             return "confirm", 0.6
         return "out_of_scope", 0.5
+
+
+_TITLE = r"(?:dra?|doutora?|doutor)\.?"
+
+
+def _without_names(r: _Reading) -> str:
+    """The normalised text without the people it names, so a name is never read as a cue.
+
+    The patient's name goes entirely; a doctor's only where it is clearly a name — after a
+    title ("dra socorro") or with its surname ("socorro tavares"): a bare "socorro" still
+    alarms, whatever doctor shares it.
+    """
+    t = r.text
+    if "patient_name" in r.entities:
+        t = t.replace(normalize(r.entities["patient_name"]), " ")
+    doctors = [r.entities["doctor"]] if "doctor" in r.entities else []
+    for name in (*doctors, *r.matches.ambiguous_doctors):
+        words = [w for w in normalize(name).split() if not re.fullmatch(_TITLE, w)]
+        if not words:
+            continue
+        rest = "".join(rf"(?:\s+{re.escape(w)})?" for w in words[1:])
+        full = r"\s+".join(re.escape(w) for w in words)
+        t = re.sub(rf"\b(?:{_TITLE}\s+{re.escape(words[0])}{rest}|{full})\b", " ", t)
+    return t

@@ -133,3 +133,19 @@ def test_a_word_inside_a_longer_insurance_name_can_still_be_a_patients_name():
     parse, _ = own.detect("Unimed", state="collecting", today=TODAY, expect="name")
     assert parse.entities == {"insurance": "Unimed"}
     assert "patient_name" not in parse.entities
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("primeiro a Alice Menezes Rocha, às 8h", "Alice Menezes Rocha"),
+        ("pode ser quinta às 10, é pro Joaquim Barros Neto", "Joaquim Barros Neto"),
+    ],
+)
+def test_a_full_name_inside_a_booking_answer_is_the_patients(text, name):
+    assert name_in(text) == name
+
+
+@pytest.mark.parametrize("text", ["quinta às 10 com a Dra. Tereza Cavalcanti", "Bom Dia, quinta às 10"])
+def test_a_doctor_or_a_capitalised_greeting_inside_a_booking_answer_is_no_patient(text):
+    assert name_in(text) is None

@@ -59,6 +59,7 @@ DEFAULTS: dict[str, str] = {
         "Que bom saber! 🙏 Se precisar de algo — por exemplo, marcar uma consulta de acompanhamento —, "
         "é só me dizer."
     ),
+    "safety_resolved_short": "Que bom saber! 🙏",
     "medical_advice": (
         "Não posso orientar sobre remédios, doses ou sintomas por aqui: isso precisa ser avaliado por um "
         "médico. 🙏 Posso marcar uma consulta para você ou chamar alguém da recepção. O que prefere?"

@@ -55,6 +55,36 @@ def test_safety_mode_ends_when_the_patient_clearly_moves_on_and_booking_works_ag
     assert "192" not in reply and "convenio" in reply  # the booking goes on
 
 
+def test_a_contrast_after_it_is_over_keeps_the_emergency_mode():
+    c = Conversation()
+    c.says("socorro minha filha ta tendo convulsao")
+    reply = c.says("ja passou mas ela ta molinha, levo ai na clinica?")
+    assert "192" in reply and "safety_resolved" not in c.last_events
+    assert "av. boa viagem" not in fold(reply)  # no address: the clinic is not the place
+
+
+def test_moving_on_with_a_new_request_acknowledges_and_answers_it_in_the_same_turn():
+    c = Conversation()
+    c.says("minha vo ta com a boca torta e nao mexe o braco")
+    reply = fold(
+        c.says(
+            "ela ja foi atendida no hospital, graças a deus. agora quero marcar um cardiologista pela hapvida"
+        )
+    )
+    assert "que bom saber" in reply and "192" not in reply
+    assert c.state.specialty == "Cardiologia" and c.state.insurance == "Hapvida"
+
+
+def test_a_doctor_named_socorro_is_a_name_not_a_cry_for_help():
+    doctors = list(make_catalog().doctors)
+    doctors[1] = dataclasses.replace(doctors[1], name="Dra. Socorro Tavares")
+    c = Conversation(catalog=dataclasses.replace(make_catalog(), doctors=tuple(doctors)))
+    reply = c.says("quero marcar com a dra socorro tavares")
+    assert "192" not in reply and "188" not in reply
+    assert c.state.doctor == "Dra. Socorro Tavares"
+    assert "192" in Conversation(catalog=c.catalog).says("socorro meu filho desmaiou")
+
+
 def test_safety_mode_ages_out():
     c = Conversation()
     c.says("estou sangrando muito e nao para")

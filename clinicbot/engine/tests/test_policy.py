@@ -182,3 +182,16 @@ def test_nothing_is_booked_beyond_the_horizon():
     assert c.state.state == "choosing_slot"
     offered = c.state.context.offered
     assert all(key.split("|")[1] <= "2027-07-31" for key in offered)
+
+
+def test_a_second_booking_on_the_same_day_and_plan_reuses_the_first_ones_values():
+    c = Conversation()
+    c.says("quero marcar cardiologista pela hapvida, meu nome é Carla Souza")
+    c.says("terça dia 8 às 9h")
+    c.says("sim")
+    reply = c.says(
+        "agora quero marcar pediatria pro meu filho Pedro Souza no mesmo dia, às 14h, mesmo convênio"
+    )
+    assert c.state.state == "confirming"
+    assert (c.state.date, c.state.time, c.state.insurance) == ("2027-06-08", "14:00", "Hapvida")
+    assert "Pedro Souza" in reply and "Carla" not in reply
