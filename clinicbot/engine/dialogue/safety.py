@@ -55,7 +55,7 @@ def _moved_on(text: str) -> bool:
     says otherwise."""
     t = normalize(text)
     found = _MOVED_ON.search(t)
-    return bool(found) and not _BUT_STILL.search(t[found.end() :])
+    return found is not None and not _BUT_STILL.search(t[found.end() :])
 
 
 def emergency(st: SessionState, turn: Turn, *, tag: str = "") -> None:
