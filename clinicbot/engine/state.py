@@ -115,15 +115,14 @@ class Context:
     topic_specialty: str = ""
     topic_exam: str = ""
     topic_insurance: str = ""  # "e pelo cassi?" -> the booking that follows uses it
-    topic_faq: str = ""
+    topic_faq: str = ""  # the FAQ question last answered ("e que horas vocês passam?")
+    topic_intent: str = ""  # the kind of question last answered ("e durante a semana?" after the hours)
     # The last booking made, for "mesmo dia", "mesmo horário", "mesmo esquema" in the next one.
     last_date: str = ""
     last_time: str = ""
     last_doctor: str = ""
     # What the message that prompted a booking offer already said (date, time, name…).
-    offer_data: dict[str, str] = field(
-        default_factory=dict
-    )  # the FAQ question last answered ("e que horas vocês passam?")
+    offer_data: dict[str, str] = field(default_factory=dict)
     topic_age: int = 0  # turns since the subject was set: an old subject is not a follow-up's
     last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
 
@@ -139,6 +138,7 @@ class Context:
             "topic_exam",
             "topic_insurance",
             "topic_faq",
+            "topic_intent",
             "topic_age",
             "last_replies",
         }

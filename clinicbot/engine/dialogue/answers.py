@@ -25,8 +25,16 @@ from ..state import SessionState
 from ..types import Catalog, DoctorInfo, FaqItem, ParseResult
 
 _WORD_FORMS = re.compile(r"\w{3,}")
-_PARKING = re.compile(r"\b(?:estaciona\w*|carro|vaga (?:pra|para|de) carro|manobrista|valet)\b")
+_PARKING = re.compile(r"\b(?:estaciona\w*|carro|vaga (?:pra|para|de) carro|manobrista|valet|onde parar)\b")
 _TRANSIT = re.compile(r"\b(?:metro|estacao|onibus|trem|chegar|chego|perto)\b")
+_ADDRESS = re.compile(r"\b(?:endereco|onde (?:fica|e|voces ficam)|localizacao|cep|rua|bairro)\b")
+
+
+def names_its_subject(intent: str, text: str) -> bool:
+    """The question says what it is about in its own words ("qual o endereço?", "tem onde
+    estacionar?"), so the clinic's own answer to it beats a follow-up of the last FAQ."""
+    t = normalize(text)
+    return intent == "ask_location" and bool(_PARKING.search(t) or _ADDRESS.search(t))
 
 
 def _t(catalog: Catalog, key: str, **values: object) -> str:

@@ -124,6 +124,7 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
         follow_up
         and not parse.entities
         and parse.intent in _GENERIC_ANSWERS
+        and not answers.names_its_subject(parse.intent, text)
         and (faq := _faq(st, text, turn))
     ):
         return faq  # "e que horas vocês passam?" right after the home-collection FAQ
@@ -137,6 +138,7 @@ def answer(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> str:
     if "patient_name" in parse.entities and st.state == State.IDLE:
         st.patient_name = parse.entities["patient_name"]  # "é pro meu filho Heitor…": the booking is his
     reply = _answer(st, parse, text, turn)
+    references.remember_question(st, parse.intent)
     if parse.intent in _OFFERS_BOOKING and "specialty" in parse.entities:
         offer(st, "booking", specialty=parse.entities["specialty"], data=parse.entities)
     return reply

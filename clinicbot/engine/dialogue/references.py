@@ -12,7 +12,7 @@ import re
 
 from ..knowledge.symptoms import Suggestion, suggest_specialty
 from ..nlu.normalize import normalize
-from ..state import SessionState
+from ..state import SessionState, State
 from ..types import Catalog, ParseResult
 
 _SUBJECTS = ("doctor", "specialty", "exam")
@@ -93,6 +93,32 @@ def remember_topic(st: SessionState, parse: ParseResult, catalog: Catalog) -> No
     st.context.topic_insurance = e.get("insurance", "")
     st.context.topic_faq = ""
     st.context.topic_age = 0
+
+
+def remember_question(st: SessionState, intent: str) -> None:
+    """The kind of question just answered, for an elliptical follow-up ("e durante a semana?")."""
+    st.context.topic_intent = intent
+
+
+# "e durante a semana?", "e no sábado?", "e à tarde?": a bare "e …" with a time and no verb.
+_ELLIPSIS = re.compile(r"^e (?:(?:no|na|nos|nas|a|o|de|em|durante|pela|pelo|aos|as)\s+)*\w+\s*\w*\??$")
+# A reading this sure of itself is not replaced by the last question's kind.
+_UNSURE = 0.6
+
+
+def with_last_question(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
+    """An elliptical follow-up asks the last question again about what it names.
+
+    "vcs abrem sábado?" → "e durante a semana?": the hours again, for the weekdays. Only a
+    short "e …" the model cannot place, the turn right after a question was answered, with
+    nothing pending. Called once per turn: the last question is forgotten here.
+    """
+    last, st.context.topic_intent = st.context.topic_intent, ""  # it lasts one turn
+    if not last or st.state != State.IDLE or parse.confidence >= _UNSURE:
+        return parse
+    if parse.intent not in ("out_of_scope", "provide_info") or not _ELLIPSIS.match(normalize(text)):
+        return parse
+    return ParseResult(last, _UNSURE, parse.entities, parse.choice, parse.negated, "")
 
 
 def remember_faq(st: SessionState, question: str) -> None:

@@ -47,6 +47,7 @@ class Policy:
             turn.events.append("silent_handoff")
             return TurnResult(tuple(turn.replies), parse, state, tuple(turn.events))
         references.age_topic(state)
+        parse = references.with_last_question(state, parse, text)
         before = stuck.progress(state)
         route(Message(state, _same_plan(state, parse, text), matches, text, turn))
         stuck.hand_off_if_stuck(before, state, parse, turn)

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from ..nlu.stems import tokenize
 from ..types import Catalog, FaqItem
 
-MIN_SCORE = 3.0
+MIN_SCORE = 2.5
 # A matched word must be this rare among the entries to count as evidence on its own.
 MIN_EVIDENCE_IDF = 1.0
 QUESTION_WEIGHT = 2
+# What a message word's other synonyms found in an entry add to its best match.
+OTHER_SYNONYMS_SHARE = 0.25
 
 # Words patients use for the same thing; a message with one matches entries with any.
 _SYNONYM_GROUPS = (
@@ -43,12 +45,25 @@ _SYNONYM_GROUPS = (
     ("lanche", "lanchonete", "cafe", "comer"),
     ("domiciliar", "casa", "domicilio"),
     ("receita", "receitas", "prescricao"),
+    ("retorno", "retornar", "voltar", "volta", "revisao"),
+    ("cobrado", "cobrada", "cobra", "cobram", "cobrar", "paga", "pago", "gratis", "gratuito"),
 )
 _SPLIT_COMPOUNDS = re.compile(r"\b(wi)[\s\-]+(fi)\b", re.IGNORECASE)
 
 
+# Words of any question that say nothing of its subject ("e se eu *precisar* voltar
+# *depois*…"): matched in an answer they are noise, however rare they are among the entries.
+_NO_SUBJECT = frozenset(
+    tokenize(
+        "precisar preciso precisa depois antes novo nova agora ainda tambem muito vez "
+        "fazer faz fazem ter tem tenho poder pode posso podem ir vou vai querer quero queria "
+        "saber sei gostaria voces vcs dia dias hoje amanha atender atende atendem"
+    )
+)
+
+
 def _stems(text: str) -> list[str]:
-    return tokenize(_SPLIT_COMPOUNDS.sub(r"\1\2", text))
+    return [s for s in tokenize(_SPLIT_COMPOUNDS.sub(r"\1\2", text)) if s not in _NO_SUBJECT]
 
 
 _SYNONYMS: dict[str, frozenset[str]] = {}
@@ -95,27 +110,37 @@ class FaqIndex:
         self._idf = {stem: math.log(1 + n / count) for stem, count in df.items()}
         self._avg_len = sum(sum(d.values()) for d in self._docs) / n if n else 0.0
 
-    def _expand(self, stems: list[str]) -> dict[str, float]:
-        """The message's stems (weight 1) and their synonyms (weight 0.7)."""
-        weights: dict[str, float] = {}
-        for stem in stems:
-            weights[stem] = 1.0
-            for synonym in _SYNONYMS.get(stem, frozenset()):
-                weights.setdefault(synonym, 0.7)
-        return weights
+    def _expand(self, stems: list[str]) -> list[dict[str, float]]:
+        """Per message word: its stem (weight 1) and its synonyms (weight 0.7)."""
+        groups: list[dict[str, float]] = []
+        for stem in dict.fromkeys(stems):
+            group = dict.fromkeys(_SYNONYMS.get(stem, frozenset()), 0.7)
+            group[stem] = 1.0
+            groups.append(group)
+        return groups
 
-    def _score(self, doc: Counter[str], query: dict[str, float]) -> tuple[float, float]:
-        """BM25 (k1 1.2, b 0.75) and the rarest matched word's idf."""
+    def _score(self, doc: Counter[str], query: list[dict[str, float]]) -> tuple[float, float]:
+        """BM25 (k1 1.2, b 0.75) and the rarest matched word's idf.
+
+        Each message word counts by its best match among its synonyms, the others only a
+        little: "paga" is one word about paying, not five ("pix", "cartão", "débito"… in the
+        payment entry).
+        """
         length = sum(doc.values())
         score = best_idf = 0.0
-        for stem, weight in query.items():
-            tf = doc.get(stem, 0)
-            if not tf:
-                continue
-            idf = self._idf[stem]
-            norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self._avg_len))
-            score += weight * idf * norm
-            best_idf = max(best_idf, idf * weight)
+        for group in query:
+            matched = []
+            for stem, weight in group.items():
+                tf = doc.get(stem, 0)
+                if not tf:
+                    continue
+                idf = self._idf[stem]
+                norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self._avg_len))
+                matched.append(weight * idf * norm)
+                best_idf = max(best_idf, idf * weight)
+            if matched:
+                best = max(matched)
+                score += best + OTHER_SYNONYMS_SHARE * (sum(matched) - best)
         return score, best_idf
 
     def search(self, text: str) -> FaqMatch | None:

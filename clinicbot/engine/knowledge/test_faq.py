@@ -54,3 +54,17 @@ def test_unrelated_messages_get_no_entry(index, text):
 def test_the_index_is_built_once_per_snapshot():
     catalog = make_catalog()
     assert faq_index(catalog) is faq_index(catalog)
+
+
+def test_one_word_about_paying_does_not_outweigh_the_entry_about_its_subject():
+    faq = (
+        *FAQ,
+        FaqItem("O retorno é cobrado?", "O retorno em até 30 dias com o mesmo médico não é cobrado."),
+    )
+    index = FaqIndex(dataclasses.replace(make_catalog(), faq=faq))
+    match = index.search("e se eu precisar voltar depois, paga de novo?")
+    assert match is not None and match.item.question == "O retorno é cobrado?"
+
+
+def test_words_that_name_no_subject_find_no_entry(index):
+    assert index.search("vcs atendem unimed?") is None

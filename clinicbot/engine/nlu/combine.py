@@ -27,6 +27,8 @@ UNSURE = 0.35
 # The rules' "final" cues stand unless the model is this sure of another intent.
 OVERRULE_AT = 0.7
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
+# A refinement ("out_of_scope/medical_advice") holds this share of its intent's probability.
+TAG_SHARE = 0.6
 
 
 # Intents whose reading depends on what the assistant asked ("sim", "o primeiro", "Ana").
@@ -131,5 +133,10 @@ def combine(
     if probs.get(intent, 0.0) < UNSURE:
         intent = rule_intent
     confidence = probs.get(intent, 0.0)
-    # A refinement is only as good as the reading it refines: unsure, there is none.
-    return intent, confidence, _best_tag(prediction, intent) if confidence >= UNSURE else ""
+    # A refinement is only as good as the reading it refines: unsure, there is none; and it
+    # must carry most of its intent's weight ("paga de novo?" split between an FAQ and
+    # medical advice is neither for sure).
+    tag = _best_tag(prediction, intent) if confidence >= UNSURE else ""
+    if tag and _probability(prediction, f"{intent}/{tag}") < TAG_SHARE * confidence:
+        tag = ""
+    return intent, confidence, tag

@@ -171,6 +171,21 @@ def test_faq_entries_are_found_through_their_answers_words():
     assert "boaviagem2027" in c.says("qual a senha do wifi?")
 
 
+def test_an_elliptical_follow_up_asks_the_last_question_again():
+    c = Conversation()
+    c.says("voces abrem sabado?")
+    assert "19:00" in c.says("e durante a semana?")  # the weekday hours, not "não sei"
+
+
+def test_a_question_that_names_its_subject_is_not_read_as_a_follow_up_of_the_last_faq():
+    bus = FaqItem("Passa ônibus perto da clínica?", "Sim, as linhas de ônibus param a 100 metros da clínica.")
+    c = Conversation(catalog=dataclasses.replace(make_catalog(), faq=(bus,)))
+    c.state.context.topic_faq = bus.question  # the bus entry was just answered
+    assert "Estacionamento gratuito" in c.says("e se eu for de carro, tem onde parar?")
+    c.state.context.topic_faq, c.state.context.topic_age = bus.question, 0
+    assert "Av. Boa Viagem, 500" in c.says("qual o endereço certinho?")
+
+
 def test_the_clinics_phone_numbers_are_reachable():
     assert "3333-0000" in Conversation().says("qual o telefone fixo de voces?")
 
