@@ -26,11 +26,11 @@ from .vocabulary import transcription_prompt
 logger = logging.getLogger(__name__)
 
 OK = "ok"
-# What Whisper-style models are known to write over silence or noise (subtitle credits and
-# sign-offs from their training data): not something the patient said.
+# What Whisper-style models are known to write over silence or noise (subtitle credits from
+# their training data, "[música]"): not something the patient said. A bare "obrigado" is kept:
+# patients say it too.
 _NOT_SPEECH = re.compile(
-    r"^(legendas? (pela|por) .*|.*amara\.org.*|obrigad[oa]s?( por assistir)?|tchau|\.+|…|\[.*\]|\(.*\))$",
-    re.IGNORECASE,
+    r"^(legendas? (pela|por) .*|.*amara\.org.*|.*por assistir|\.+|…|\[.*\]|\(.*\))$", re.IGNORECASE
 )
 
 
@@ -50,7 +50,8 @@ class TranscriptOutcome:
 def clean_transcript(text: str) -> str:
     """The transcript on one line, or "" when it is no speech (silence, a model's stock phrase)."""
     text = re.sub(r"\s+", " ", text).strip()
-    return "" if not text or _NOT_SPEECH.fullmatch(text.strip(" !.")) else text
+    words = text.strip(" !.…")
+    return "" if not words or _NOT_SPEECH.fullmatch(words) else text
 
 
 def audio_transcribe(

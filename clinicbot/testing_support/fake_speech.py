@@ -136,8 +136,9 @@ class FakeSpeechServer:
     def gemini_audio(self, index: int = -1) -> bytes:
         """The inline audio of a recorded Gemini request."""
         parts = self.gemini[index]["contents"][0]["parts"]
-        inline = next(p["inlineData"] for p in parts if "inlineData" in p)
-        return base64.b64decode(inline["data"])
+        data = next(p["inlineData"] for p in parts if "inlineData" in p)["data"]
+        # The SDK sends URL-safe base64 without padding.
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
 def _gemini_answer(text: str) -> dict[str, Any]:

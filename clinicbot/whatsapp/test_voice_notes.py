@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from clinicbot.conversations.models import ConversationMessage, Direction, VoiceNote, VoiceStatus
 from clinicbot.conversations.pipeline import NON_TEXT_REPLY
@@ -212,3 +212,21 @@ def test_voice_notes_keep_arrival_time_order_with_their_message_id_timestamps(sp
         meta_voice(phone="5519991230114", message_id="wamid.V8", media_id="MEDIA8", timestamp=sent_at)
     message = ConversationMessage.objects.get(direction=Direction.USER)
     assert int(message.timestamp.timestamp()) == sent_at
+
+
+def test_staff_see_the_transcript_marked_as_a_voice_note_in_the_desk_and_admin(
+    speech, api, django_user_model
+):
+    api.add_media("MEDIA9", speak(PHRASE))
+    with configured("meta", api):
+        meta_voice(phone="5519991230115", message_id="wamid.V9", media_id="MEDIA9")
+    message = ConversationMessage.objects.get(direction=Direction.USER)
+    admin = django_user_model.objects.create_superuser("gerente", "g@x.br", "senha-longa-123")
+    client = Client()
+    client.force_login(admin)
+    desk = client.get(f"/staff/conversas/{message.session_id}/").content.decode()
+    assert "Mensagem de voz · transcrição automática" in desk and PHRASE in desk
+    listing = client.get("/admin/conversations/conversationmessage/").content.decode()
+    assert "áudio transcrito" in listing
+    notes = client.get("/admin/conversations/voicenote/")
+    assert notes.status_code == 200 and "transcrito" in notes.content.decode()
