@@ -32,6 +32,7 @@ from clinicbot.llm.transcription import transcription_enabled
 from .models import ConversationMessage, Direction, VoiceNote, VoiceStatus
 
 PENDING, OK, FAILED = "pending", "ok", "failed"
+MAX_DECLARED_SECONDS = 7 * 24 * 3600  # anything above is refused as too long all the same
 
 
 def voice_payload(*, kind: str, media: Any) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def voice_notes_store(*, items: Sequence[Any]) -> int:
             gateway=m.gateway,
             source=m.media.source,
             declared_mime=m.media.mime[:100],
-            declared_seconds=m.media.seconds if m.media.seconds and m.media.seconds > 0 else None,
+            declared_seconds=_declared_seconds(m.media.seconds),
             voice=bool(m.media.voice),
             # Evolution may put the bytes in the webhook: kept until the worker is done with them.
             audio=m.media.inline,
@@ -66,6 +67,11 @@ def voice_notes_store(*, items: Sequence[Any]) -> int:
         if f"{m.gateway}:{m.gateway_id}" in ids
     ]
     return len(VoiceNote.objects.bulk_create(notes, ignore_conflicts=True))
+
+
+def _declared_seconds(seconds: int | None) -> int | None:
+    """A gateway's declared duration, bounded (a forged 10**12 must not fail the whole webhook's insert)."""
+    return min(seconds, MAX_DECLARED_SECONDS) if seconds and seconds > 0 else None
 
 
 def voice_messages_pending(*, session_id: int) -> list[ConversationMessage]:

@@ -203,3 +203,12 @@ def test_switching_transcription_off_with_a_note_waiting_answers_it_politely(
     answer_conversation(session_id)
     assert speech.transcriptions == []
     assert not ConversationMessage.objects.filter(direction=Direction.USER, processed_at=None).exists()
+
+
+def test_an_absurd_declared_length_is_stored_bounded_and_refused_not_a_failed_webhook(speech, api):
+    with override_settings(**gateway_settings("zapi", api.url)):
+        url = api.add_media("huge.ogg", speak("bom dia"))
+        assert zapi_voice(phone="5519991231012", message_id="ZH1", url=url, seconds=10**12).status_code == 200
+    note = VoiceNote.objects.get()
+    assert note.declared_seconds == 7 * 24 * 3600 and note.failure == "too_long"
+    assert api.downloads == []
