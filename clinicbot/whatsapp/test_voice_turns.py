@@ -175,6 +175,7 @@ def test_a_voice_note_another_worker_is_transcribing_holds_back_itself_and_what_
     speech, api, monkeypatch
 ):
     session_id = _held(api, speech, "5519991231009", monkeypatch)
+    assert api.downloads == [] and speech.transcriptions == []  # the webhook itself fetches nothing
     VoiceNote.objects.update(claimed_at=timezone.now())  # a live worker holds it
     outcome = answer_conversation(session_id)
     assert outcome.replies == [] and speech.transcriptions == []

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._common import _process_client, http_status_error, response_json
+from ._common import _process_client, get_bool, get_str, http_status_error, response_json
 from .base import FetchedMedia, GatewayError, MediaError, MediaRef
 
 if TYPE_CHECKING:
@@ -88,6 +88,13 @@ def _bounded(
 
 
 # ---------------------------------------------------------------------------- in
+def meta_media_ref(audio: dict[str, Any]) -> MediaRef:
+    """A Meta ``audio`` object: the media id to fetch (Meta declares no duration: it is measured)."""
+    return MediaRef(
+        source={"id": get_str(audio, "id")}, mime=get_str(audio, "mime_type"), voice=get_bool(audio, "voice")
+    )
+
+
 def meta_fetch(gateway: MetaGateway, media: MediaRef, *, max_bytes: int) -> FetchedMedia:
     """Graph API: the media's URL first, then its bytes, both with the bearer token."""
     media_id = str(media.source.get("id", ""))

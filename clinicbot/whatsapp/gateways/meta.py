@@ -25,7 +25,6 @@ from ._common import (
     check_sender,
     dicts,
     epoch_to_datetime,
-    get_bool,
     get_dict,
     get_list,
     get_str,
@@ -49,7 +48,7 @@ from .base import (
     WebhookPayloadError,
     WebhookRequest,
 )
-from .media import meta_fetch, meta_send_audio
+from .media import meta_fetch, meta_media_ref, meta_send_audio
 
 # Graph error codes worth retrying: rate limits (4 app, 80007 WABA, 130429 throughput,
 # 131056 pair), temporary failures (1, 2, 131000, 133004) and number maintenance (131057).
@@ -222,17 +221,7 @@ class MetaGateway(Gateway):
             timestamp=timestamp,
             contact_name=names.get(wa_id, "") or names.get(first_wa_id, ""),
             choice_id=choice_id,
-            media=self._audio(message) if kind == "audio" else None,
-        )
-
-    @staticmethod
-    def _audio(message: dict[str, Any]) -> MediaRef:
-        """The media id to fetch (Meta declares no duration: it is measured after the download)."""
-        audio = get_dict(message, "audio")
-        return MediaRef(
-            source={"id": get_str(audio, "id")},
-            mime=get_str(audio, "mime_type"),
-            voice=get_bool(audio, "voice"),
+            media=meta_media_ref(get_dict(message, "audio")) if kind == "audio" else None,
         )
 
     @staticmethod
