@@ -199,3 +199,13 @@ def test_health_shows_the_transcription_provider_and_degrades_while_its_breaker_
     assert "transcription provider failing (breaker open)" in body["reasons"]
     settings.TRANSCRIBE_PROVIDER = "off"
     assert Client().get("/health/detailed", **auth).json()["transcription"] == {"provider": "off"}
+
+
+@needs_audio
+def test_a_503_is_retried_by_the_sdk_and_the_second_answer_is_used(openai_speech, settings):
+    settings.TRANSCRIBE_MAX_RETRIES = 1
+    openai_speech.script.extend([Heard(status=503), Heard("quero marcar dermatologia")])
+    outcome = _transcribe()
+    assert (outcome.ok, outcome.text) == (True, "quero marcar dermatologia")
+    assert len(openai_speech.transcriptions) == 2
+    assert not breaker_is_open(now=NOW, name=TRANSCRIBE)
