@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run serve worker test test-embedded test-services setup lint lock clean .chromium
+.PHONY: run serve worker test test-embedded test-services setup lint lock clean .chromium .audio-tools
 
 # Every dependency (dev tools included) comes from requirements.lock: exact versions with their
 # sha256 hashes, for Python 3.11 and 3.12+ alike (markers pick Django 5.2 or 6.x). The project
@@ -33,6 +33,11 @@ lock: setup
 # Debian's chromium for the browser tests (installed once; skipped with a warning if impossible).
 .chromium:
 	bash scripts/ensure_chromium.sh
+
+# Debian's espeak-ng, opus-tools and sox for the voice-note tests (real pt-BR Ogg/Opus notes;
+# installed once; the tests skip with a warning if impossible).
+.audio-tools:
+	bash scripts/ensure_audio_tools.sh
 
 setup: $(VENV)/.installed
 
@@ -67,7 +72,7 @@ worker: setup
 
 ## Set up and run every test: lint, types, the suite on SQLite + local memory, and again on
 ## PostgreSQL + Redis when DATABASE_URL / REDIS_URL are given (CI sets them).
-test: setup .chromium lint test-embedded test-services
+test: setup .chromium .audio-tools lint test-embedded test-services
 
 test-embedded: setup
 	@echo "== tests on the embedded default (SQLite + local memory)"

@@ -340,6 +340,39 @@ LLM_BREAKER_COOLDOWN_S = env_int("LLM_BREAKER_COOLDOWN_S", 60)
 # (intent + the clinic's own names, checked before use). off = the LLM only words replies.
 LLM_UNDERSTANDING = env_bool("LLM_UNDERSTANDING", True)
 
+# --- voice notes (optional) -------------------------------------------------------------------
+# Transcription of patients' voice notes: off (default: audio gets the polite "please write")
+# | openai (the official SDK against {TRANSCRIBE_BASE_URL}/audio/transcriptions: OpenAI, or a
+# self-hosted OpenAI-compatible Whisper server) | gemini (the audio sent inline to the model).
+TRANSCRIBE_PROVIDER = os.environ.get("TRANSCRIBE_PROVIDER", "off").strip().lower() or "off"
+# Empty: the provider's default (whisper-1 on OpenAI-compatible servers, GEMINI_MODEL on Gemini).
+TRANSCRIBE_MODEL = os.environ.get("TRANSCRIBE_MODEL", "").strip()
+# Where the OpenAI-compatible transcription server is, and its key (default: the LLM's).
+TRANSCRIBE_BASE_URL = os.environ.get("TRANSCRIBE_BASE_URL", "").strip() or OPENAI_BASE_URL
+TRANSCRIBE_API_KEY = os.environ.get("TRANSCRIBE_API_KEY", "") or OPENAI_API_KEY
+TRANSCRIBE_TIMEOUT_S = float(os.environ.get("TRANSCRIBE_TIMEOUT_S", "30"))
+TRANSCRIBE_MAX_RETRIES = env_int("TRANSCRIBE_MAX_RETRIES", 2)
+# Seconds of audio transcribed per clinic day; beyond it voice notes get the polite reply.
+TRANSCRIBE_DAILY_SECONDS_BUDGET = env_int("TRANSCRIBE_DAILY_SECONDS_BUDGET", 7200)
+# Largest voice note fetched (bytes) and longest transcribed (seconds): WhatsApp's own
+# audio limit is 16 MB; three minutes is a long message to a clinic.
+VOICE_MAX_BYTES = env_int("VOICE_MAX_BYTES", 16 * 1024 * 1024)
+VOICE_MAX_SECONDS = env_int("VOICE_MAX_SECONDS", 180)
+# LGPD: the audio is deleted once transcribed (or refused); 1 keeps it with the message.
+VOICE_KEEP_AUDIO = env_bool("VOICE_KEEP_AUDIO", False)
+# When the assistant acts on a transcript in a booking step, its reply starts with one
+# short line quoting what it understood, so the patient can correct it.
+VOICE_QUOTE_TRANSCRIPT = env_bool("VOICE_QUOTE_TRANSCRIPT", True)
+# off | mirror: a patient who spoke also gets the answer as a voice note (the text always
+# goes too; booking summaries and codes only as text), synthesised by an OpenAI-compatible
+# {TTS_BASE_URL}/audio/speech endpoint.
+VOICE_REPLIES = os.environ.get("VOICE_REPLIES", "off").strip().lower() or "off"
+TTS_BASE_URL = os.environ.get("TTS_BASE_URL", "").strip() or OPENAI_BASE_URL
+TTS_API_KEY = os.environ.get("TTS_API_KEY", "") or OPENAI_API_KEY
+TTS_MODEL = os.environ.get("TTS_MODEL", "gpt-4o-mini-tts")
+TTS_VOICE = os.environ.get("TTS_VOICE", "nova")
+TTS_TIMEOUT_S = float(os.environ.get("TTS_TIMEOUT_S", "20"))
+
 # --- operations: health, metrics, dashboard --------------------------------------------------
 # Bearer token of GET /health/detailed (staff sessions are accepted too); empty = staff only.
 HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")

@@ -5,8 +5,23 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import ConversationMessage, ConversationSession
+from .models import ConversationMessage, ConversationSession, VoiceNote
 from .services import session_hand_back
+
+
+def voice_label(message: ConversationMessage) -> str:
+    """How staff see a voice message: transcribed, not transcribed (and why), or a spoken reply."""
+    payload = message.payload or {}
+    if payload.get("kind") == "voice":
+        return "🔊 resposta em áudio"
+    if payload.get("kind") != "audio":
+        return ""
+    state = payload.get("transcript")
+    if state == "ok":
+        return "🎤 áudio transcrito"
+    if state == "failed":
+        return f"🎤 áudio não transcrito ({payload.get('failure', '?')})"
+    return "🎤 áudio" if state is None else "🎤 áudio a transcrever"
 
 
 class MessageInline(admin.TabularInline):
@@ -14,6 +29,7 @@ class MessageInline(admin.TabularInline):
     fields = (
         "timestamp",
         "direction",
+        "voice",
         "content",
         "intent",
         "confidence",
@@ -28,6 +44,10 @@ class MessageInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    @admin.display(description="voz")
+    def voice(self, obj: ConversationMessage) -> str:
+        return voice_label(obj)
 
 
 @admin.register(ConversationSession)
@@ -71,6 +91,7 @@ class ConversationMessageAdmin(admin.ModelAdmin):
         "timestamp",
         "session",
         "direction",
+        "voice",
         "short_content",
         "intent",
         "delivery_status",
@@ -86,8 +107,27 @@ class ConversationMessageAdmin(admin.ModelAdmin):
     def short_content(self, obj: ConversationMessage) -> str:
         return obj.content[:80]
 
+    @admin.display(description="voz")
+    def voice(self, obj: ConversationMessage) -> str:
+        return voice_label(obj)
+
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # history is evidence: staff read it, never edit it
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(VoiceNote)
+class VoiceNoteAdmin(admin.ModelAdmin):
+    """Read-only: what was received, how long it was, and what became of it (never the audio itself)."""
+
+    list_display = ("message", "gateway", "voice", "seconds", "size_bytes", "status", "failure", "provider")
+    list_filter = ("status", "failure", "gateway")
+    exclude = ("audio",)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -6,10 +6,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
 from .models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from .voice_notes import voice_notes_store, voice_payload
 
 # Stored statuses only move forward (statuses arrive unordered and may skip steps).
 _STATUS_RANK = {
@@ -36,6 +38,8 @@ class Incoming:
     timestamp: dt.datetime
     contact_name: str = ""
     choice_id: str = ""
+    # kind "audio": where the gateway keeps it (see whatsapp.gateways.base.MediaRef).
+    media: Any = None
 
 
 def conversation_key(raw: str) -> str:
@@ -89,6 +93,7 @@ def inbox_store(*, items: Sequence[Incoming], now: dt.datetime) -> set[int]:
                     payload={
                         "kind": m.kind,
                         **({"choice_id": m.choice_id, "title": m.text} if m.choice_id else {}),
+                        **voice_payload(kind=m.kind, media=m.media),
                     },
                     gateway_message_id=f"{m.gateway}:{m.gateway_id}",
                     delivery_status=DeliveryStatus.RECEIVED,
@@ -96,6 +101,7 @@ def inbox_store(*, items: Sequence[Incoming], now: dt.datetime) -> set[int]:
                 )
             )
         ConversationMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        voice_notes_store(items=items)
     return set(sessions.values())
 
 

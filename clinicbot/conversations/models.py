@@ -139,3 +139,51 @@ class ConversationMessage(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.direction}] {self.content[:60]}"
+
+
+class VoiceStatus(models.TextChoices):
+    PENDING = "pending", "a transcrever"
+    TRANSCRIBED = "transcribed", "transcrito"
+    FAILED = "failed", "não transcrito"
+
+
+class VoiceNote(models.Model):
+    """The audio of a patient's voice note (or audio message) and its transcription.
+
+    Created with its message by the webhook (holding only where to fetch the audio, or the
+    bytes a gateway put in the webhook itself); the worker fetches, checks and transcribes
+    it before the turn, and the transcript becomes the message's text. The audio is kept
+    only until then (LGPD), unless the clinic opts in (``VOICE_KEEP_AUDIO``).
+    """
+
+    message = models.OneToOneField(
+        ConversationMessage, on_delete=models.CASCADE, primary_key=True, related_name="voice_note"
+    )
+    gateway = models.CharField("gateway", max_length=20)
+    # What the gateway needs to hand the bytes over: Meta's media id, Z-API's URL, or
+    # Evolution's message (key and media fields, for getBase64FromMediaMessage).
+    source = models.JSONField("origem do áudio", default=dict, blank=True)
+    declared_mime = models.CharField("tipo informado", max_length=100, blank=True)
+    declared_seconds = models.PositiveIntegerField("duração informada (s)", null=True, blank=True)
+    voice = models.BooleanField("gravado como mensagem de voz", default=False)
+    audio = models.BinaryField("áudio", null=True, blank=True, editable=False)
+    size_bytes = models.PositiveIntegerField("tamanho (bytes)", null=True, blank=True)
+    seconds = models.FloatField("duração (s)", null=True, blank=True)
+    status = models.CharField(
+        "transcrição", max_length=12, choices=VoiceStatus.choices, default=VoiceStatus.PENDING
+    )
+    failure = models.CharField("motivo da falha", max_length=40, blank=True)
+    provider = models.CharField("provedor", max_length=16, blank=True)
+    # The exactly-once claim of the transcription (a worker that died leaves it stale).
+    claimed_at = models.DateTimeField("em transcrição desde", null=True, blank=True)
+    transcribed_at = models.DateTimeField("transcrito em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "mensagem de voz"
+        verbose_name_plural = "mensagens de voz"
+        indexes = [
+            models.Index(fields=["status"], name="voice_pending", condition=models.Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"voz {self.message_id} ({self.get_status_display()})"

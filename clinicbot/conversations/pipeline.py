@@ -33,6 +33,7 @@ from clinicbot.llm.services import replies_phrase
 from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
 
+from . import voice_turns
 from .inbox import MAX_CONTENT, Incoming, conversation_key, session_ids
 from .models import AlertKind, ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from .privacy_notice import with_privacy_notice
@@ -285,7 +286,8 @@ def _answer(
     stored = locked or session_load_locked(session_id=session_id)
     if stored is None:
         return []
-    saved = _UNPROCESSED(session_id=session_id)
+    # A voice note still being transcribed holds back itself and what came after it.
+    saved = voice_turns.ready(_UNPROCESSED(session_id=session_id))
     pending = [*saved, arriving] if arriving is not None else saved
     if not pending:
         return []
@@ -298,7 +300,7 @@ def _answer(
     bot_rows: list[ConversationMessage] = []
     results_here: list[TurnResult] = []
     for group in group_messages(pending, window):
-        texts = [_turn_text(m) for m in group if (m.payload or {}).get("kind", "text") in TURN_KINDS]
+        texts = [_turn_text(m) for m in group if voice_turns.turn_kind(m) in TURN_KINDS]
         if limited is not None:
             replies: tuple[Reply, ...] = limited
             limited = ()  # one notice per minute, then silence
@@ -307,10 +309,13 @@ def _answer(
             )
         elif not texts:
             # Audio, image, location…: a polite note; the conversation state is untouched.
-            replies = (Reply(NON_TEXT_REPLY),)
+            replies = (Reply(voice_turns.no_text_reply(group, NON_TEXT_REPLY)),)
             result = TurnResult(replies, ParseResult("out_of_scope", 0.0, {}), stored.state, ("not_text",))
         else:
+            before = stored.state.state
             result = _run_engine(stored, "\n".join(texts), now, catalog)
+            # A transcript's quote in a booking step; a failed voice note's request to write.
+            result = voice_turns.annotate(group, result, before=before)
             replies = result.replies
         parse = result.parse
         results_here.append(result)
@@ -325,6 +330,7 @@ def _answer(
             message.processed_at = now
         status = DeliveryStatus.SENT if delivered else DeliveryStatus.PENDING
         bot_rows += _bot_rows(session_id, replies, now, status)
+        bot_rows += voice_turns.voice_rows(group, result, session_id=session_id, now=now, status=status)
     _raise_alerts(session_id, results_here, now)
     rate.remember(stored.state.bookkeeping)
     if saved:

@@ -1,4 +1,5 @@
-"""Read-only admin pages: tokens per day and purpose (with the share of the budget) and per conversation."""
+"""Read-only admin pages: tokens (and seconds of transcribed audio) per day and purpose, with the
+share of each budget, and per conversation."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ConversationTokenUsage, TokenUsage
+from .models import ConversationTokenUsage, Purpose, TokenUsage
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -26,6 +27,7 @@ class TokenUsageAdmin(_ReadOnly):
         "prompt_tokens",
         "completion_tokens",
         "total",
+        "audio_seconds",
         "budget_share",
         "calls",
         "fallbacks",
@@ -39,8 +41,12 @@ class TokenUsageAdmin(_ReadOnly):
 
     @admin.display(description="% do orçamento diário")
     def budget_share(self, obj: TokenUsage) -> str:
-        budget = settings.LLM_DAILY_TOKEN_BUDGET
-        return f"{100 * obj.total_tokens / budget:.1f}%" if budget > 0 else "—"
+        """Of the token budget, or for transcriptions of the seconds budget (paid apart)."""
+        if obj.purpose == Purpose.TRANSCRIPTION:
+            used, budget = obj.audio_seconds, settings.TRANSCRIBE_DAILY_SECONDS_BUDGET
+        else:
+            used, budget = obj.total_tokens, settings.LLM_DAILY_TOKEN_BUDGET
+        return f"{100 * used / budget:.1f}%" if budget > 0 else "—"
 
 
 @admin.register(ConversationTokenUsage)
@@ -52,6 +58,7 @@ class ConversationTokenUsageAdmin(_ReadOnly):
         "total",
         "calls",
         "fallbacks",
+        "audio_seconds",
         "updated_at",
     )
     search_fields = ("=session_id",)

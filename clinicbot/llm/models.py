@@ -18,10 +18,12 @@ class BudgetMode(models.TextChoices):
 
 
 class Purpose(models.TextChoices):
-    """What a call was for: wording a reply, or reading a message the offline NLU was unsure of."""
+    """What a call was for: wording a reply, reading a message the offline NLU was unsure of, or
+    transcribing a voice note (counted in seconds of audio, not tokens)."""
 
     PHRASING = "phrasing", "Redação de respostas"
     UNDERSTANDING = "understanding", "Leitura de mensagens"
+    TRANSCRIPTION = "transcription", "Transcrição de áudios"
 
 
 class TokenUsage(models.Model):
@@ -29,7 +31,8 @@ class TokenUsage(models.Model):
 
     Updated with ``F()`` increments after each turn commits, so concurrent workers never
     lose a count. ``fallbacks`` counts the replies sent, or readings kept, offline because
-    the LLM could not be used (budget, breaker, error, rejected or unreadable answer).
+    the LLM could not be used (budget, breaker, error, rejected or unreadable answer), and
+    for transcriptions the voice notes that got the polite "please write" instead.
     """
 
     day = models.DateField("dia")
@@ -39,6 +42,8 @@ class TokenUsage(models.Model):
     completion_tokens = models.PositiveBigIntegerField("tokens de saída", default=0)
     calls = models.PositiveIntegerField("chamadas", default=0)
     fallbacks = models.PositiveIntegerField("respostas ou leituras offline", default=0)
+    # Transcriptions are paid by the second of audio: their budget (TRANSCRIBE_DAILY_SECONDS_BUDGET).
+    audio_seconds = models.FloatField("segundos de áudio", default=0)
 
     class Meta:
         verbose_name = "uso de tokens por dia"
@@ -70,6 +75,7 @@ class ConversationTokenUsage(models.Model):
     completion_tokens = models.PositiveBigIntegerField("tokens de saída", default=0)
     calls = models.PositiveIntegerField("chamadas", default=0)
     fallbacks = models.PositiveIntegerField("respostas offline", default=0)
+    audio_seconds = models.FloatField("segundos de áudio transcritos", default=0)
     updated_at = models.DateTimeField("atualizado em", auto_now=True)
 
     class Meta:

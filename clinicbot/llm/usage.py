@@ -66,9 +66,10 @@ def budget_mode(*, day: dt.date) -> BudgetMode:
     return BudgetMode.NORMAL
 
 
-def _increment(
-    model: type[TokenUsage] | type[ConversationTokenUsage], lookup: dict[str, object], **deltas: int
+def increment_usage(
+    model: type[TokenUsage] | type[ConversationTokenUsage], lookup: dict[str, object], **deltas: float
 ) -> None:
+    """Add ``deltas`` to the row of ``lookup`` (created if missing), race-free with ``F()``."""
     changes = {name: F(name) + value for name, value in deltas.items() if value}
     if not changes or model.objects.filter(**lookup).update(**changes):
         return
@@ -100,9 +101,9 @@ def usage_record(
 
     def persist() -> None:
         counts = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "calls": 1}
-        _increment(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, **counts)
+        increment_usage(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, **counts)
         if session_id is not None:
-            _increment(ConversationTokenUsage, {"session_id": session_id}, **counts)
+            increment_usage(ConversationTokenUsage, {"session_id": session_id}, **counts)
 
     # After the commit: the F() update then holds its row lock for milliseconds, not for
     # the rest of a turn that may wait on another LLM call.
@@ -120,9 +121,9 @@ def fallback_record(
     LLM_FALLBACKS.labels(reason=f"understanding_{reason}" if understanding else reason).inc()
 
     def persist() -> None:
-        _increment(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, fallbacks=1)
+        increment_usage(TokenUsage, {"day": day, "provider": provider, "purpose": purpose}, fallbacks=1)
         if session_id is not None and not understanding:
-            _increment(ConversationTokenUsage, {"session_id": session_id}, fallbacks=1)
+            increment_usage(ConversationTokenUsage, {"session_id": session_id}, fallbacks=1)
 
     transaction.on_commit(persist)
 

@@ -9,8 +9,9 @@ operational figures. The overall status is
   or a message (or reply) has been waiting longer than ``HEALTH_BACKLOG_UNHEALTHY_SECONDS``;
 * ``degraded`` when patients are still answered but something is wrong: the cache, the
   broker (the web process answers meanwhile) or the gateway configuration is not working,
-  a message or reply has waited longer than ``HEALTH_BACKLOG_DEGRADED_SECONDS``, or at
-  least ``HEALTH_GATEWAY_ERROR_RATE`` of the recent sends failed;
+  a message or reply has waited longer than ``HEALTH_BACKLOG_DEGRADED_SECONDS``, at
+  least ``HEALTH_GATEWAY_ERROR_RATE`` of the recent sends failed, or the transcription
+  provider's breaker is open (voice notes get the polite "please write" meanwhile);
 * ``healthy`` otherwise. ``reasons`` says which rule decided.
 
 Nothing here logs or returns patient data: only counts.
@@ -31,6 +32,8 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.llm.audio_usage import audio_seconds_used
+from clinicbot.llm.breaker import TRANSCRIBE, breaker_is_open
 from clinicbot.whatsapp.gateways.registry import GatewayConfigError, gateway_from_settings
 from clinicbot.whatsapp.simulator_access import unauthenticated_inbound
 
@@ -125,6 +128,23 @@ def _check_inbound() -> dict[str, Any]:
     """Ways in without authentication (e.g. a public simulator): any of them makes the deployment unhealthy."""
     open_paths = unauthenticated_inbound()
     return {"authenticated": not open_paths, "unauthenticated": open_paths}
+
+
+def _check_transcription(now: dt.datetime) -> dict[str, Any]:
+    """The voice-note transcription provider: configured, its breaker, today's seconds against the budget."""
+    provider = str(settings.TRANSCRIBE_PROVIDER)
+    if provider == "off":
+        return {"provider": "off"}
+    used = audio_seconds_used(day=timezone.localdate(now))
+    budget = settings.TRANSCRIBE_DAILY_SECONDS_BUDGET
+    return {
+        "provider": provider,
+        "breaker": "open" if breaker_is_open(now=now, name=TRANSCRIBE) else "closed",
+        "seconds_today": used,
+        "daily_seconds_budget": budget,
+        "budget_spent": budget <= 0 or used >= budget,
+        "voice_replies": str(settings.VOICE_REPLIES),
+    }
 
 
 def _figures(now: dt.datetime) -> dict[str, Any]:
@@ -234,6 +254,8 @@ def _verdict(checks: dict[str, Any], figures: dict[str, Any]) -> tuple[HealthSta
             unhealthy.append(f"{label} for {age} s")
         elif age is not None and age > settings.HEALTH_BACKLOG_DEGRADED_SECONDS:
             degraded.append(f"{label} for {age} s")
+    if checks["transcription"].get("breaker") == "open":
+        degraded.append("transcription provider failing (breaker open)")
     recent = figures["gateway_recent"]
     if recent["sends"] >= GATEWAY_MIN_SENDS and recent["error_rate"] >= settings.HEALTH_GATEWAY_ERROR_RATE:
         degraded.append(f"{recent['failed']} of {recent['sends']} recent sends failed")
@@ -256,6 +278,7 @@ def health_report(*, now: dt.datetime | None = None) -> HealthReport:
     if database["status"] != CheckStatus.OK:
         return HealthReport(HealthStatus.UNHEALTHY, {**checks, "reasons": ["database down"]})
     checks["worker"] = _check_worker(now)
+    checks["transcription"] = _check_transcription(now)
     figures = {**_figures(now), **_backlog(now), "gateway_recent": _gateway_recent(checks["gateway"], now)}
     status, reasons = _verdict(checks, figures)
     return HealthReport(status, {**checks, "reasons": reasons}, figures)

@@ -100,6 +100,23 @@ LLM_FALLBACKS = Counter(
     "Turns answered by the offline engine because the LLM could not be used, by reason.",
     ["reason"],
 )
+VOICE_NOTES = Counter(
+    "clinicbot_voice_notes",
+    "Voice notes (and audio messages) handled by the worker, by outcome (transcribed, failed) and "
+    "reason (ok, too_big, too_long, not_audio, download, timeout, server_error, budget, circuit_open, "
+    'empty…). Those received are clinicbot_messages_in{type="audio"}.',
+    ["outcome", "reason"],
+)
+TRANSCRIBED_SECONDS = Counter(
+    "clinicbot_transcribed_audio_seconds",
+    "Seconds of audio sent to the transcription provider (the daily budget's unit), by provider.",
+    ["provider"],
+)
+VOICE_REPLIES = Counter(
+    "clinicbot_voice_replies",
+    "Answers also sent as a voice note (VOICE_REPLIES=mirror), by outcome (sent, synth_failed, send_failed).",
+    ["outcome"],
+)
 
 # Cache key prefixes → the family label. Unknown prefixes are "other", so a new key family
 # can never blow up the label cardinality.

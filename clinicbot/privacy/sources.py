@@ -16,6 +16,7 @@ records) give the replacement values of their identifying columns.
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from django.core import serializers
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
-from clinicbot.conversations.models import ConversationMessage, ConversationSession
+from clinicbot.conversations.models import ConversationMessage, ConversationSession, VoiceNote
 from clinicbot.core.phones import display_phone
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage
@@ -184,6 +185,30 @@ register_source(
         rows=_appointments,
         erase=Erase.ANONYMISE,
         anonymised={"patient_name": ANONYMISED, "phone": ANONYMISED, "handoff_link": "", "session": None},
+    )
+)
+
+
+class _VoiceNotes(PersonalDataSource):
+    """Voice notes: their record, and the audio itself while the clinic keeps it (base64)."""
+
+    def export(self, subject: Subject) -> list[dict[str, Any]]:
+        rows = self.rows(subject).order_by("pk")
+        fields = [f.name for f in VoiceNote._meta.concrete_fields if f.name not in ("message", "audio")]
+        exported = list(serializers.serialize("python", rows.defer("audio"), fields=fields))
+        audio = dict(rows.exclude(audio=None).values_list("pk", "audio"))
+        for row in exported:
+            if row["pk"] in audio:
+                row["fields"]["audio_base64"] = base64.b64encode(bytes(audio[row["pk"]])).decode()
+        return exported
+
+
+# Before the messages (they would take them along): so the erase counts them.
+register_source(
+    _VoiceNotes(
+        name="voice_notes",
+        rows=lambda s: VoiceNote.objects.filter(message__session_id__in=s.session_ids),
+        erase=Erase.DELETE,
     )
 )
 register_source(

@@ -202,3 +202,19 @@ def test_staff_without_the_permission_cannot_open_the_page():
     client = Client()
     client.force_login(get_user_model().objects.create_user("outro", password="pw", is_staff=True))
     assert client.get("/admin/privacy/privacyauditentry/dados-do-paciente/").status_code == 403
+
+
+def test_a_kept_voice_note_is_exported_with_its_audio_and_erased_with_the_messages(settings):
+    from clinicbot.conversations.models import VoiceNote, VoiceStatus
+
+    conversation_with_booking()
+    message = ConversationMessage.objects.filter(session__phone=PHONE, direction="user").first()
+    VoiceNote.objects.create(
+        message=message, gateway="meta", status=VoiceStatus.TRANSCRIBED, seconds=2.5, audio=b"OggS-kept"
+    )
+    (row,) = export(PHONE)["sources"]["voice_notes"]
+    assert row["fields"]["status"] == "transcribed" and row["fields"]["seconds"] == 2.5
+    assert row["fields"]["audio_base64"] == "T2dnUy1rZXB0"
+    call_command("patient_data", "erase", PHONE, stdout=io.StringIO())
+    assert not VoiceNote.objects.exists()
+    assert export(PHONE)["sources"]["voice_notes"] == []

@@ -1,11 +1,16 @@
 """A local HTTP server playing a gateway's send API (Meta Graph, Evolution, Z-API) in tests.
 
 It records every request and answers like the real API, so tests exercise real HTTP
-without reaching the internet.
+without reaching the internet. It also holds media, as each gateway hands it over
+(see :meth:`FakeGatewayServer.add_media`): Meta's ``GET /{version}/{media-id}`` and the
+download URL it answers (both checked for the bearer token), Evolution's
+``POST /chat/getBase64FromMediaMessage/{instance}``, Z-API's plain file URLs; and Meta's
+media upload (``POST /{version}/{phone-number-id}/media``, multipart).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import itertools
@@ -45,6 +50,11 @@ class FakeGatewayServer:
         self.status_delay = 0.2
         self.statuses_for: Callable[[dict[str, Any]], bool] = lambda body: True
         self.statuses_delivered = 0
+        # Media: id -> (bytes, content type); downloads and uploads are recorded apart from sends.
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.media_status = 200  # e.g. 404: the media expired
+        self.downloads: list[dict[str, Any]] = []
+        self.uploads: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,9 +62,15 @@ class FakeGatewayServer:
             # instead of a new TCP connection (and server thread) per message.
             protocol_version = "HTTP/1.1"
 
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                server._serve_media(self)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if server._media_post(self, raw):
+                    return
+                body = json.loads(raw or b"{}")
                 if not server._gate.is_set():  # a send "in flight" until the test releases it
                     with server._lock:
                         server.holding += 1
@@ -110,6 +126,70 @@ class FakeGatewayServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------------ media
+    def add_media(self, media_id: str, data: bytes, mime: str = "audio/ogg; codecs=opus") -> str:
+        """Hold a file under ``media_id``; returns its plain URL (what Z-API puts in a webhook)."""
+        self.media[media_id] = (data, mime)
+        return f"{self.url}/files/{media_id}"
+
+    def _serve_media(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0]
+        parts = [p for p in path.split("/") if p]
+        record = {"path": path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
+        with self._lock:
+            self.downloads.append(record)
+        answer = _Answer(handler)
+        if self.media_status != 200:
+            answer.json(self.media_status, {"error": {"message": "media unavailable", "code": 131052}})
+            return
+        if len(parts) == 2 and parts[0] == "files" and parts[1] in self.media:  # Z-API storage
+            data, mime = self.media[parts[1]]
+            answer.raw(200, data, mime)
+            return
+        if record["headers"].get("authorization") != "Bearer token":  # Meta: the bearer token, both calls
+            answer.json(401, {"error": {"message": "invalid token", "code": 190}})
+            return
+        if len(parts) == 2 and parts[0] == "media-download" and parts[1] in self.media:
+            data, mime = self.media[parts[1]]
+            answer.raw(200, data, mime)
+        elif len(parts) == 2 and parts[1] in self.media:  # GET /{version}/{media-id}
+            data, mime = self.media[parts[1]]
+            url = f"{self.url}/media-download/{parts[1]}"
+            answer.json(200, {"url": url, "mime_type": mime, "file_size": len(data), "id": parts[1]})
+        else:
+            answer.json(404, {"error": {"message": "unknown media", "code": 100}})
+
+    def _media_post(self, handler: BaseHTTPRequestHandler, raw: bytes) -> bool:
+        """Meta's media upload and Evolution's getBase64FromMediaMessage; False for any other POST."""
+        path = handler.path.split("?", 1)[0]
+        answer = _Answer(handler)
+        if "/chat/getBase64FromMediaMessage/" in path:
+            body = json.loads(raw or b"{}")
+            with self._lock:
+                self.downloads.append({"path": path, "json": body})
+            key_id = str(((body.get("message") or {}).get("key") or {}).get("id", ""))
+            if self.media_status != 200 or key_id not in self.media:
+                answer.json(self.media_status if self.media_status != 200 else 400, {"error": "not found"})
+                return True
+            data, mime = self.media[key_id]
+            answer.json(200, {"base64": base64.b64encode(data).decode(), "mimetype": mime})
+            return True
+        content_type = handler.headers.get("Content-Type", "")
+        if path.endswith("/media") and content_type.startswith("multipart/form-data"):
+            from .fake_speech import parse_multipart
+
+            fields = parse_multipart(content_type, raw)
+            with self._lock:
+                self.uploads.append({"path": path, "fields": fields})
+                media_id = f"upload-{len(self.uploads)}"
+            answer.json(200, {"id": media_id})
+            return True
+        return False
+
+    def audio_sends(self) -> list[dict[str, Any]]:
+        """The recorded sends that carried a voice note (any gateway's body shape)."""
+        return [r for r in self.requests if _is_audio(r["json"])]
 
     def hold(self) -> None:
         """Make the next sends wait, unanswered, until :meth:`release` (a send "in flight")."""
@@ -176,12 +256,36 @@ class FakeGatewayServer:
         return False
 
 
+class _Answer:
+    """Writes one HTTP answer on a handler (a client that left meanwhile is ignored)."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler) -> None:
+        self.handler = handler
+
+    def json(self, status: int, payload: dict[str, Any]) -> None:
+        self.raw(status, json.dumps(payload).encode(), "application/json")
+
+    def raw(self, status: int, data: bytes, content_type: str) -> None:
+        try:
+            self.handler.send_response(status)
+            self.handler.send_header("Content-Type", content_type)
+            self.handler.send_header("Content-Length", str(len(data)))
+            self.handler.end_headers()
+            self.handler.wfile.write(data)
+        except OSError:
+            self.handler.close_connection = True
+
+
+def _is_audio(body: dict[str, Any]) -> bool:
+    return body.get("type") == "audio" or "audio" in body
+
+
 def sent_texts(requests: list[dict[str, Any]], phone: str) -> list[str]:
-    """The texts of recorded send-API requests (any gateway's body shape) to ``phone``."""
+    """The texts of recorded send-API requests (any gateway's body shape) to ``phone``; voice notes apart."""
     out = []
     for r in requests:
         body = r["json"]
-        if str(body.get("to") or body.get("number") or body.get("phone")) != phone:
+        if str(body.get("to") or body.get("number") or body.get("phone")) != phone or _is_audio(body):
             continue
         if body.get("type") == "interactive":
             out.append(body["interactive"]["body"]["text"])

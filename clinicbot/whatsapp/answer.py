@@ -14,6 +14,7 @@ from clinicbot.conversations.pipeline import Deferred, process_pending
 
 from .gateways.registry import gateway_from_settings
 from .outbox import OutboxResult, outbox_send
+from .voice_notes import voice_notes_transcribe
 
 
 @dataclass
@@ -26,8 +27,10 @@ def answer_conversation(session_id: int) -> Answered | Deferred:
     """Answer what is waiting (or :class:`Deferred` inside the debounce window) and send it.
 
     The replies are sent right here rather than by a second task: a broker round trip per
-    turn was a large share of a worker's time under load.
+    turn was a large share of a worker's time under load. Voice notes are transcribed first,
+    outside the turn's transaction, so the turn reads them as text in arrival order.
     """
+    voice_notes_transcribe(session_id)
     outcome = process_pending(session_id)
     if isinstance(outcome, Deferred):
         return outcome

@@ -40,12 +40,14 @@ from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.locks import conversation_lock
 from clinicbot.core.phones import is_simulator_key
 from clinicbot.core.prepared import PreparedQuery
+from clinicbot.llm.speech import SpeechError
 from clinicbot.ops.metrics import MESSAGES_OUT, OUTBOUND_FAILURES, OUTBOX_DUPLICATES, OUTBOX_UNCERTAIN_RESENDS
 from clinicbot.ops.models import GatewayCallLog
 
 from .gateway_watch import gateway_call_failed, gateway_call_succeeded
 from .gateways.base import Gateway, GatewayError, OutboundChoice
 from .gateways.simulator import SimulatorGateway
+from .voice_replies import is_voice_reply, voice_reply_send, voice_reply_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,10 @@ def _send_pending(gateway: Gateway, session_id: int) -> OutboxResult:
         started = time.perf_counter()
         try:
             gateway_id = _send(gateway, message, message.to_phone)  # type: ignore[attr-defined]
+        except SpeechError as exc:  # the voice copy of an answer whose text already went out
+            voice_reply_unavailable(message, exc)
+            result.failed += 1
+            continue
         except GatewayError as exc:
             _record_failure(gateway, message, exc, started, result)
             if result.retry:
@@ -156,6 +162,8 @@ def _send(gateway: Gateway, message: ConversationMessage, to: str) -> str:
         # goes out through WhatsApp, whatever gateway is configured.
         gateway = SimulatorGateway()
     ref = outbox_ref(message.id)
+    if is_voice_reply(message):  # VOICE_REPLIES=mirror: synthesised, then the gateway's audio send
+        return voice_reply_send(gateway, message.content, to, ref=ref)
     template = (message.payload or {}).get("template")
     if template:  # outside the 24-hour window only an approved template is delivered
         return gateway.send_template(to, template["name"], template["language"], template["params"], ref=ref)
@@ -302,6 +310,8 @@ _SENDABLE = _unsent(DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 def _kind(message: ConversationMessage) -> str:
     """The metric label of a reply: how it went out (mirrors :func:`_send`)."""
     payload = message.payload or {}
+    if payload.get("kind") == "voice":
+        return "voice"
     return "template" if payload.get("template") else "choices" if payload.get("choices") else "text"
 
 

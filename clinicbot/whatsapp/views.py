@@ -133,6 +133,7 @@ def whatsapp_webhook(request: HttpRequest, gateway_name: str = "", secret: str =
             timestamp=m.timestamp,
             contact_name=m.contact_name,
             choice_id=m.choice_id,
+            media=m.media,
         )
         for m in parsed.messages
     ]

@@ -11,6 +11,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class WebhookAuthError(Exception):
@@ -65,6 +66,34 @@ class GatewayError(Exception):
         self.uncertain = uncertain
 
 
+class MediaError(Exception):
+    """The audio of a voice note could not be fetched (``reason``: too_big, download, not_found…)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Where a gateway keeps the audio of a voice note, as its webhook described it.
+
+    Nothing is downloaded in the webhook: the worker fetches it (:meth:`Gateway.fetch_media`).
+    """
+
+    source: dict[str, Any]  # JSON-able, gateway-specific: Meta {"id"}, Z-API {"url"}, Evolution {"message"}
+    mime: str = ""  # the type the gateway declared
+    voice: bool = False  # recorded with WhatsApp's voice-note button
+    seconds: int | None = None  # the duration the gateway declared (Meta declares none)
+    inline: bytes | None = None  # bytes the webhook itself carried (Evolution with base64 on)
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    data: bytes
+    mime: str  # the type the download declared ("" if none)
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """What an adapter needs from an HTTP request (framework-free, easy to build in tests)."""
@@ -84,10 +113,13 @@ class InboundMessage:
     conversation_key: str  # the id the gateway uses for the chat (wa_id digits, JID user, @lid id)
     phone: str  # the patient's phone in E.164 digits when known ("" for @lid-only chats)
     text: str  # the text, or the title of the chosen button/list row; "" for unsupported types
-    kind: str  # "text" | "choice" | "media" | "unsupported" | "welcome" (the patient opened the chat)
+    kind: (
+        str  # "text" | "choice" | "audio" | "media" | "unsupported" | "welcome" (the patient opened the chat)
+    )
     timestamp: dt.datetime  # aware
     contact_name: str = ""
     choice_id: str = ""  # the id of the chosen button / list row
+    media: MediaRef | None = None  # kind "audio": where to fetch it
 
 
 @dataclass(frozen=True)
@@ -154,3 +186,15 @@ class Gateway(ABC):
     ) -> str:
         """Send a pre-approved template (only Meta needs them; others send the text)."""
         return self.send_text(to, " ".join(params), ref=ref)
+
+    def fetch_media(self, media: MediaRef, *, max_bytes: int) -> FetchedMedia:
+        """The bytes of a voice note, the way this gateway hands them over; raise :class:`MediaError`.
+
+        Never more than ``max_bytes``: a larger file is refused (``too_big``) without being
+        read whole.
+        """
+        raise MediaError("unsupported", f"{self.name} has no media")
+
+    def send_audio(self, to: str, audio: bytes, mime: str, *, ref: str = "") -> str:
+        """Send a voice note; return the gateway's message id; raise :class:`GatewayError`."""
+        raise GatewayError(f"{self.name} cannot send audio", permanent=True, code="unsupported")

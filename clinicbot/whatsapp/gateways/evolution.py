@@ -35,9 +35,11 @@ from ._common import (
 )
 from ._jwt import InvalidToken, verify_hs256
 from .base import (
+    FetchedMedia,
     Gateway,
     GatewayError,
     InboundMessage,
+    MediaRef,
     MessageRejected,
     OutboundChoice,
     ParsedWebhook,
@@ -46,6 +48,7 @@ from .base import (
     WebhookPayloadError,
     WebhookRequest,
 )
+from .media import as_base64, decode_inline, evolution_fetch
 
 # Chats that are not a patient talking to the clinic.
 IGNORED_JID_SUFFIXES = ("@g.us", "@broadcast", "@newsletter")
@@ -221,6 +224,20 @@ class EvolutionGateway(Gateway):
             timestamp=timestamp,
             contact_name=get_str(item, "pushName"),
             choice_id=choice_id,
+            media=self._audio(key, get_dict(item, "message")) if kind == "audio" else None,
+        )
+
+    @staticmethod
+    def _audio(key: dict[str, Any], message: dict[str, Any]) -> MediaRef:
+        """Where the audio is: the webhook's own base64, else the message for getBase64FromMediaMessage."""
+        audio = {k: v for k, v in get_dict(message, "audioMessage").items() if k != "contextInfo"}
+        seconds = audio.get("seconds")
+        return MediaRef(
+            source={"message": {"key": key, "message": {"audioMessage": audio}}},
+            mime=get_str(audio, "mimetype"),
+            voice=get_bool(audio, "ptt"),
+            seconds=seconds if isinstance(seconds, int) and not isinstance(seconds, bool) else None,
+            inline=decode_inline(message.get("base64")) if message.get("base64") else None,
         )
 
     @staticmethod
@@ -271,6 +288,8 @@ class EvolutionGateway(Gateway):
         if template:
             return get_str(template, "selectedDisplayText"), "choice", get_str(template, "selectedId")
         names = set(message) - {"messageContextInfo", "base64", "mediaUrl", "speechToText"}
+        if "audioMessage" in names:
+            return "", "audio", ""
         if names & MEDIA_MESSAGES:
             return "", "media", ""
         if not names or names <= IGNORED_MESSAGES:
@@ -310,18 +329,31 @@ class EvolutionGateway(Gateway):
             return self.clock()
         return parsed
 
+    def fetch_media(self, media: MediaRef, *, max_bytes: int) -> FetchedMedia:
+        """The webhook's base64, else ``getBase64FromMediaMessage`` (see media.py)."""
+        return evolution_fetch(self, media, max_bytes=max_bytes)
+
     # ------------------------------------------------------------------ outbound
     def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """POST ``/message/sendText/{instance}``; ``to`` may be digits or a JID (``…@lid``).
 
         Evolution echoes no field of ours in its webhooks, so ``ref`` is not sent.
         """
-        url = f"{self.base_url}/message/sendText/{quote(self.instance, safe='')}"
+        return self._post_message("sendText", {"number": to, "text": text})
+
+    def send_audio(self, to: str, audio: bytes, mime: str, *, ref: str = "") -> str:
+        """POST ``/message/sendWhatsAppAudio/{instance}``: a voice note (PTT), base64 in the body."""
+        return self._post_message(
+            "sendWhatsAppAudio", {"number": to, "audio": as_base64(audio), "encoding": True}
+        )
+
+    def _post_message(self, method: str, payload: dict[str, Any]) -> str:
+        url = f"{self.base_url}/message/{method}/{quote(self.instance, safe='')}"
         response = post_json(
             self.client,
             url,
             headers={"apikey": self.api_key},
-            payload={"number": to, "text": text},
+            payload=payload,
             timeout=self.timeout,
         )
         data = response_json(response)

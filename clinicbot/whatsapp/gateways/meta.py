@@ -35,9 +35,11 @@ from ._common import (
 )
 from .base import (
     OTHER_NUMBER,
+    FetchedMedia,
     Gateway,
     GatewayError,
     InboundMessage,
+    MediaRef,
     MessageRejected,
     OutboundChoice,
     ParsedWebhook,
@@ -46,6 +48,7 @@ from .base import (
     WebhookPayloadError,
     WebhookRequest,
 )
+from .media import meta_fetch, meta_media_ref, meta_send_audio
 
 # Graph error codes worth retrying: rate limits (4 app, 80007 WABA, 130429 throughput,
 # 131056 pair), temporary failures (1, 2, 131000, 133004) and number maintenance (131057).
@@ -218,6 +221,7 @@ class MetaGateway(Gateway):
             timestamp=timestamp,
             contact_name=names.get(wa_id, "") or names.get(first_wa_id, ""),
             choice_id=choice_id,
+            media=meta_media_ref(get_dict(message, "audio")) if kind == "audio" else None,
         )
 
     @staticmethod
@@ -235,6 +239,8 @@ class MetaGateway(Gateway):
         if kind_name == "button":  # quick-reply button of a template
             button = get_dict(message, "button")
             return get_str(button, "text"), "choice", get_str(button, "payload")
+        if kind_name == "audio" and get_str(get_dict(message, "audio"), "id"):
+            return "", "audio", ""
         if kind_name in MEDIA_TYPES:
             return "", "media", ""
         return "", "unsupported", ""
@@ -258,7 +264,15 @@ class MetaGateway(Gateway):
             ref=get_str(status, "biz_opaque_callback_data"),
         )
 
+    def fetch_media(self, media: MediaRef, *, max_bytes: int) -> FetchedMedia:
+        """``GET /{media-id}`` then the short-lived URL, both with the bearer token (see media.py)."""
+        return meta_fetch(self, media, max_bytes=max_bytes)
+
     # ------------------------------------------------------------------ outbound
+    def send_audio(self, to: str, audio: bytes, mime: str, *, ref: str = "") -> str:
+        """Upload the audio, then send it as a voice message (see media.py)."""
+        return meta_send_audio(self, to, audio, mime, ref=ref)
+
     def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """Send a plain text (links are not previewed: reminders should stay compact)."""
         return self._send(to, {"type": "text", "text": {"preview_url": False, "body": text}}, ref)

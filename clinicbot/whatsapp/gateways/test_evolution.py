@@ -186,7 +186,40 @@ def test_choices(fixture: str, text: str, choice_id: str) -> None:
 
 def test_media_message() -> None:
     (m,) = parse("evolution_image").messages
-    assert (m.kind, m.text) == ("media", "")
+    assert (m.kind, m.text, m.media) == ("media", "", None)
+
+
+def _audio_payload(**extra: object) -> dict:
+    payload = load_fixture("evolution_image")
+    payload["data"]["message"] = {
+        "audioMessage": {
+            "mimetype": "audio/ogg; codecs=opus",
+            "seconds": 7,
+            "ptt": True,
+            "url": "https://mmg.whatsapp.net/v/x.enc",
+            "mediaKey": "a2V5",
+            "contextInfo": {"big": "x" * 100},
+        },
+        **extra,
+    }
+    payload["data"]["messageType"] = "audioMessage"
+    return payload
+
+
+def test_a_voice_note_names_the_message_to_fetch_it_with_and_its_declared_length() -> None:
+    (m,) = parse(_audio_payload()).messages
+    assert (m.kind, m.text) == ("audio", "")
+    assert m.media is not None and m.media.inline is None
+    assert (m.media.mime, m.media.voice, m.media.seconds) == ("audio/ogg; codecs=opus", True, 7)
+    sent = m.media.source["message"]
+    assert sent["key"]["id"] == "3EB0A1B2C3D4E5F60005"
+    assert sent["message"]["audioMessage"]["mediaKey"] == "a2V5"
+    assert "contextInfo" not in sent["message"]["audioMessage"]  # what getBase64FromMediaMessage needs only
+
+
+def test_a_voice_note_with_base64_in_the_webhook_carries_its_bytes() -> None:
+    (m,) = parse(_audio_payload(base64="T2dnUwACAAAA")).messages
+    assert m.media is not None and m.media.inline == b"OggS\x00\x02\x00\x00\x00"
 
 
 def test_unknown_message_type_is_unsupported_and_reaction_ignored() -> None:

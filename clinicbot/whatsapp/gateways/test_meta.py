@@ -154,12 +154,21 @@ def test_media_and_unsupported_kinds_reactions_ignored() -> None:
     kinds = {m.gateway_id: (m.kind, m.text) for m in parsed.messages}
     assert kinds == {
         "wamid.IMG0001": ("media", ""),
-        "wamid.AUD0001": ("media", ""),
+        "wamid.AUD0001": ("audio", ""),
         "wamid.LOC0001": ("media", ""),
         "wamid.STK0001": ("media", ""),
         "wamid.UNS0001": ("unsupported", ""),
     }
     assert parsed.ignored == 1  # the reaction
+    (audio,) = [m for m in parsed.messages if m.kind == "audio"]
+    assert audio.media is not None
+    assert (audio.media.source, audio.media.mime, audio.media.voice, audio.media.seconds) == (
+        {"id": "1234567891"},
+        "audio/ogg; codecs=opus",
+        True,
+        None,  # Meta declares no duration: it is measured after the download
+    )
+    assert all(m.media is None for m in parsed.messages if m.kind != "audio")
 
 
 def test_group_message_is_ignored() -> None:

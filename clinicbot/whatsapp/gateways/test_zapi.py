@@ -102,7 +102,14 @@ def test_choices(fixture: str, text: str, choice_id: str) -> None:
 
 def test_media_and_unsupported_and_reaction() -> None:
     (m,) = parse("zapi_audio").messages
-    assert (m.kind, m.text) == ("media", "")
+    assert (m.kind, m.text) == ("audio", "")
+    assert m.media is not None
+    assert (m.media.source, m.media.mime, m.media.voice, m.media.seconds) == (
+        {"url": "https://storage.z-api.io/x.ogg"},
+        "audio/ogg; codecs=opus",
+        True,
+        7,
+    )
     payload = load_fixture("zapi_text")
     del payload["text"]
     payload["poll"] = {"question": "?"}

@@ -33,9 +33,11 @@ from ._common import (
     utc_now,
 )
 from .base import (
+    FetchedMedia,
     Gateway,
     GatewayError,
     InboundMessage,
+    MediaRef,
     MessageRejected,
     OutboundChoice,
     ParsedWebhook,
@@ -44,6 +46,7 @@ from .base import (
     WebhookPayloadError,
     WebhookRequest,
 )
+from .media import as_base64, zapi_fetch
 
 MEDIA_KEYS = ("image", "audio", "video", "document", "sticker", "location", "contact", "ptv")
 # READ_BY_ME / READ-SELF are *our* read receipts of the patient's messages: not our sends.
@@ -144,6 +147,17 @@ class ZapiGateway(Gateway):
             timestamp=timestamp,
             contact_name=get_str(data, "senderName") or get_str(data, "chatName"),
             choice_id=choice_id,
+            media=self._audio(get_dict(data, "audio")) if kind == "audio" else None,
+        )
+
+    @staticmethod
+    def _audio(audio: dict[str, Any]) -> MediaRef:
+        seconds = audio.get("seconds")
+        return MediaRef(
+            source={"url": get_str(audio, "audioUrl")},
+            mime=get_str(audio, "mimeType"),
+            voice=get_bool(audio, "ptt"),
+            seconds=seconds if isinstance(seconds, int) and not isinstance(seconds, bool) else None,
         )
 
     @staticmethod
@@ -177,6 +191,8 @@ class ZapiGateway(Gateway):
             )
         if data.get("reaction") is not None:
             return None
+        if get_dict(data, "audio"):
+            return "", "audio", ""
         if any(data.get(key) is not None for key in MEDIA_KEYS):
             return "", "media", ""
         return "", "unsupported", ""
@@ -192,21 +208,33 @@ class ZapiGateway(Gateway):
         timestamp = epoch_to_datetime(moment, milliseconds=True) if moment is not None else self.clock()
         return [StatusUpdate(gateway_id=str(i), status=mapped, timestamp=timestamp) for i in ids if i != ""]
 
+    def fetch_media(self, media: MediaRef, *, max_bytes: int) -> FetchedMedia:
+        """The webhook's ``audioUrl`` (see media.py)."""
+        return zapi_fetch(self, media, max_bytes=max_bytes)
+
     # ------------------------------------------------------------------ outbound
     def send_text(self, to: str, text: str, *, ref: str = "") -> str:
         """POST ``…/send-text`` with the account's ``Client-Token`` header.
 
         Z-API echoes no field of ours in its webhooks, so ``ref`` is not sent.
         """
+        return self._post_message("send-text", {"phone": to, "message": text})
+
+    def send_audio(self, to: str, audio: bytes, mime: str, *, ref: str = "") -> str:
+        """POST ``…/send-audio`` with the audio as a data URI, shown as a voice note (waveform)."""
+        data_uri = f"data:{mime or 'audio/ogg'};base64,{as_base64(audio)}"
+        return self._post_message("send-audio", {"phone": to, "audio": data_uri, "waveform": True})
+
+    def _post_message(self, method: str, payload: dict[str, Any]) -> str:
         url = (
             f"{self.base_url}/instances/{quote(self.instance_id, safe='')}"
-            f"/token/{quote(self.token, safe='')}/send-text"
+            f"/token/{quote(self.token, safe='')}/{method}"
         )
         response = post_json(
             self.client,
             url,
             headers={"Client-Token": self.client_token},
-            payload={"phone": to, "message": text},
+            payload=payload,
             timeout=self.timeout,
         )
         data = response_json(response)
