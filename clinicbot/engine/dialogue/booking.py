@@ -79,6 +79,22 @@ def apply_yes(st: SessionState, turn: Turn) -> None:
         st.context.doctor_auto = False
 
 
+def _ask_insurance(st: SessionState, turn: Turn) -> None:
+    """Which insurance — or, after a booking with one, whether it is that one again.
+
+    "as duas pela Unimed": a receptionist asks "também pela Unimed?" rather than starting
+    over; a "sim" takes it, a "não" asks the open question.
+    """
+    last = st.context.last_insurance
+    if last and any(i.name == last for i in turn.catalog.insurances):
+        st.context.yes_means = YesMeans(insurance=last)
+        private = normalize(last) == "particular"
+        text = turn.t("ask_private_again") if private else turn.t("ask_insurance_again", insurance=last)
+        ask(st, turn, text, state=State.COLLECTING, expect="insurance")
+        return
+    ask(st, turn, turn.t("ask_insurance"), state=State.COLLECTING, expect="insurance")
+
+
 def advance(st: SessionState, turn: Turn, matches: Matches | None = None) -> None:
     """Ask for what is missing, offer times, or show the summary."""
     c = turn.catalog
@@ -109,7 +125,7 @@ def advance(st: SessionState, turn: Turn, matches: Matches | None = None) -> Non
             if wanted not in free_starts(c, named, day, turn.taken, turn.local_now):
                 offers.offer_nearest(st, turn, [named], day, wanted)
                 return
-        ask(st, turn, turn.t("ask_insurance"), state=State.COLLECTING, expect="insurance")
+        _ask_insurance(st, turn)
         return
     if not _insurance_fits(st, turn):
         return

@@ -19,7 +19,7 @@ from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
 from ..types import ParseResult, TurnResult
 from . import appointments, booking, confirmation, questions, references, safety, stuck, waitlist
-from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, finish, has_booking_data, resume
+from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, ask, finish, has_booking_data, resume
 
 _SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
 
@@ -264,7 +264,11 @@ def _accept_yes(m: Message) -> None:
 
 
 def _refuse_yes(m: Message) -> None:
-    m.st.context.yes_means = None
+    meaning, m.st.context.yes_means = m.st.context.yes_means, None
+    if meaning and meaning.insurance and m.st.context.expect == "insurance" and not m.st.insurance:
+        # "Vai ser pelo X de novo?" — "não": then which one (or particular)?
+        ask(m.st, m.turn, m.turn.t("ask_insurance"), state=State.COLLECTING, expect="insurance")
+        return
     m.turn.say(m.turn.t("ask_correction"))
 
 

@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from ..nlu.stems import tokenize
 from ..types import Catalog, FaqItem
 
-MIN_SCORE = 2.5
+MIN_SCORE = 2.0
 # A matched word must be this rare among the entries to count as evidence on its own.
 MIN_EVIDENCE_IDF = 1.0
 QUESTION_WEIGHT = 2
-# What a message word's other synonyms found in an entry add to its best match.
-OTHER_SYNONYMS_SHARE = 0.25
 
 # Words patients use for the same thing; a message with one matches entries with any.
 _SYNONYM_GROUPS = (
@@ -122,25 +120,22 @@ class FaqIndex:
     def _score(self, doc: Counter[str], query: list[dict[str, float]]) -> tuple[float, float]:
         """BM25 (k1 1.2, b 0.75) and the rarest matched word's idf.
 
-        Each message word counts by its best match among its synonyms, the others only a
-        little: "paga" is one word about paying, not five ("pix", "cartão", "débito"… in the
-        payment entry).
+        A message word and its synonyms are one term (as search engines expand synonyms):
+        their weighted counts add up *before* BM25's saturation, so "paga" finding "pix",
+        "cartão" and "débito" in the payment entry is one word about paying, well matched —
+        not five words.
         """
         length = sum(doc.values())
         score = best_idf = 0.0
         for group in query:
-            matched = []
+            tf = idf = 0.0
             for stem, weight in group.items():
-                tf = doc.get(stem, 0)
-                if not tf:
-                    continue
-                idf = self._idf[stem]
-                norm = tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self._avg_len))
-                matched.append(weight * idf * norm)
-                best_idf = max(best_idf, idf * weight)
-            if matched:
-                best = max(matched)
-                score += best + OTHER_SYNONYMS_SHARE * (sum(matched) - best)
+                if count := doc.get(stem, 0):
+                    tf += weight * count
+                    idf = max(idf, self._idf[stem] * weight)
+            if tf:
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / self._avg_len))
+                best_idf = max(best_idf, idf)
         return score, best_idf
 
     def search(self, text: str) -> FaqMatch | None:

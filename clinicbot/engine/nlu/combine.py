@@ -24,6 +24,9 @@ SELF_HARM_WITHOUT_WORDS = 0.85
 RULE_WEIGHT = 0.25
 # Below this probability the model is guessing: the rules' reading stands.
 UNSURE = 0.35
+# The rules' confidence when no rule matched, and the least a model guess needs to beat that.
+NO_RULE = 0.5
+MODEL_GUESS = 0.25
 # The rules' "final" cues stand unless the model is this sure of another intent.
 OVERRULE_AT = 0.7
 RULE_FINAL = frozenset({"human_agent", "cancel_appointment"})
@@ -63,6 +66,15 @@ def _without(prediction: Prediction, label: str) -> Prediction:
     kept = [(lab, p) for lab, p in prediction.ranked if lab != label]
     total = sum(p for _, p in kept) or 1.0
     return Prediction(tuple((lab, p / total) for lab, p in kept))
+
+
+def _best_guess(rule_intent: str, rule_confidence: float, probability: float) -> bool:
+    """The model's unsure reading still beats rules that found nothing at all.
+
+    The rules' "out_of_scope" at ``NO_RULE`` confidence is their default, not a reading: "me
+    confirma os dois horários" is a request to see the bookings the model half-recognises.
+    """
+    return rule_intent == "out_of_scope" and rule_confidence <= NO_RULE and probability >= MODEL_GUESS
 
 
 def _probability(prediction: Prediction, label: str) -> float:
@@ -130,7 +142,9 @@ def combine(
     votes = dict(probs)
     votes[rule_intent] = votes.get(rule_intent, 0.0) + RULE_WEIGHT * rule_confidence
     intent = max(votes, key=lambda k: votes[k])
-    if probs.get(intent, 0.0) < UNSURE:
+    if probs.get(intent, 0.0) < UNSURE and not _best_guess(
+        rule_intent, rule_confidence, probs.get(intent, 0.0)
+    ):
         intent = rule_intent
     confidence = probs.get(intent, 0.0)
     # A refinement is only as good as the reading it refines: unsure, there is none; and it

@@ -34,6 +34,25 @@ class Reader(Protocol):
 
 
 MAX_TEXT = 2000
+# With nothing asked, data is never an answer ("provide_info" only answers a question) and a
+# greeting or an insurance question that also names who and when is a booking request:
+# "boa tarde, endocrinologista pela bradesco segunda que vem às 10h".
+_NOT_A_BOOKING_WHEN_IDLE = frozenset({"provide_info", "greeting", "ask_insurance", "out_of_scope"})
+
+
+# A question says so: a question mark or an interrogative word (not the "que" of "terça que
+# vem"). "agora o otorrino, terça que vem às 9" names who and when without asking: it books.
+_QUESTION_FORM = re.compile(
+    r"\?|\b(?:o que|que horas|qual|quais|quando|quanto|quantos|quem|onde|como|tem|atende|atendem|funciona|abre|aceita|aceitam)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_a_booking(entities: dict[str, str]) -> bool:
+    """Who (a specialty or a doctor) and when (a date or a time): the shape of a booking request."""
+    return bool({"specialty", "doctor"} & entities.keys()) and bool({"date", "time"} & entities.keys())
+
+
 # The vocabulary of self-harm and despair, in normalised text: a self-harm reading without
 # any of it is most likely an idiom ("pensando bem…", "morta de cansaço").
 SELF_HARM_WORDS = re.compile(
@@ -82,6 +101,15 @@ def decide(
             rule_final=u._rules_settle(r, state, group, rule_intent),
             self_harm_words=bool(SELF_HARM_WORDS.search(r.text)),
         )
+    if (
+        group == "idle"
+        and _names_a_booking(r.entities)
+        and (
+            intent in _NOT_A_BOOKING_WHEN_IDLE
+            or (intent.startswith("ask_") and not _QUESTION_FORM.search(raw))
+        )
+    ):
+        intent, tag = "schedule_appointment", ""
     settled = rule_emergency or intent == "emergency" or (intent == rule_intent and intent in RULE_FINAL)
     # Asked when the offline reading would end in "não entendi" (out_of_scope, unsure) or is a
     # guess: a confident offline reading of a long booking message is not handed to a model.

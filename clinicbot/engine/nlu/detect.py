@@ -37,7 +37,10 @@ CONFIRM_STATES = frozenset(
     {"confirming", "confirming_cancel", "confirming_reschedule", "confirming_reminder"}
 )
 # "o último", "a última opção": the last of the offered options (choice -1).
-_LAST_OPTION = re.compile(r"(?:^|\b(?:o|a) )ultim[oa]\b")
+# "o último", "o mais tarde (dos dois)", "a mais tardia": options are listed earliest first.
+_LAST_OPTION = re.compile(
+    r"(?:^|\b(?:o|a) )(?:ultim[oa]|(?:(?:horario|opcao|vaga|de) )?mais tard(?:e|i[oa]))\b"
+)
 # What the assistant asked for when a bare "830" is a time.
 _TIME_ANSWERS = frozenset({"date", "time", "slot", "correction"})
 _STRONG_BOOKING = re.compile(

@@ -75,3 +75,11 @@ def test_asking_for_earlier_times_or_naming_a_period_is_not_a_pick(text):
 
 def test_the_last_option_of_the_afternoon_is_still_the_last_one():
     assert pick("pode ser o último horário da tarde dele").choice == -1
+
+
+@pytest.mark.parametrize("text", ["o mais tarde dos dois", "pode ser o último", "a mais tardia"])
+def test_the_latest_option_is_the_last_one_offered(text):
+    parse, _ = Understanding(make_catalog(), model=None).detect(
+        text, state="choosing_slot", today=dt.date(2027, 6, 1), now_time=dt.time(8, 0)
+    )
+    assert parse.choice == -1

@@ -78,3 +78,14 @@ def test_an_emoji_alone_is_no_answer_when_nothing_was_asked():
 def test_a_message_that_is_only_a_name_is_information_even_while_times_are_offered(text):
     parse, _ = READERS["model"].detect(text, state="choosing_slot", today=TODAY)
     assert (parse.intent, parse.entities) == ("provide_info", {"patient_name": text})
+
+
+@pytest.mark.parametrize("reader", READERS)
+@pytest.mark.parametrize("text", ["pode marcar", "marca sim por favor", "pode agendar"])
+def test_an_order_to_book_under_a_summary_confirms_it(reader, text):
+    assert intent(reader, text, "confirming") == "confirm"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_another_booking_asked_under_a_summary_is_not_a_yes(reader):
+    assert intent(reader, "quero marcar outra pro meu filho", "confirming") != "confirm"

@@ -165,6 +165,15 @@ _AGREEING = {
 }
 
 
+# "pode marcar", "marca sim", "pode confirmar por favor" under a booking summary: the booking
+# itself, said as an order — nothing else in the message.
+_BOOK_IT = re.compile(
+    r"^(?:(?:pode|podes|entao|ok|sim|isso|ta|beleza|certo)\s+)*"
+    r"(?:marcar|marca|agendar|agenda|confirmar|confirma|fechar|fecha|reservar|reserva)"
+    r"(?:\s+(?:sim|pra mim|entao|por favor|ai|isso|ja))*$"
+)
+
+
 def names_confirmed_action(text: str, state: str) -> bool:
     """The normalised message names the very action the assistant is asking to confirm."""
     agreeing = _AGREEING.get(state)
@@ -179,6 +188,8 @@ def answer_to_confirmation(text: str, state: str) -> str:
     message answers it rather than starting a new request. A different request ("não, quero
     remarcar" while confirming a cancellation) is left to the other rules.
     """
+    if state == "confirming" and _BOOK_IT.match(text):
+        return "confirm"
     agreeing = _AGREEING.get(state)
     if agreeing is None:
         return ""

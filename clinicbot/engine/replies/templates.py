@@ -79,6 +79,8 @@ DEFAULTS: dict[str, str] = {
     "handoff_closed": "A recepção está fechada agora. Nossa equipe responde a partir de {when}.",
     "ask_specialty": "Com qual especialidade ou médico você quer a consulta?",
     "ask_insurance": "Você vai usar convênio ou será particular? Se for convênio, qual?",
+    "ask_insurance_again": "Vai ser pelo convênio {insurance} de novo? (sim/não)",
+    "ask_private_again": "Vai ser particular de novo? (sim/não)",
     "ask_name": "Qual o nome completo do paciente?",
     "ask_date": "Para qual dia e horário você prefere?",
     "ask_date_with_options": "Para qual dia e horário você prefere? Os próximos horários livres são:\n{options}",

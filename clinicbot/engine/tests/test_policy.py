@@ -195,3 +195,23 @@ def test_a_second_booking_on_the_same_day_and_plan_reuses_the_first_ones_values(
     assert c.state.state == "confirming"
     assert (c.state.date, c.state.time, c.state.insurance) == ("2027-06-08", "14:00", "Hapvida")
     assert "Pedro Souza" in reply and "Carla" not in reply
+
+
+def test_a_second_booking_asks_whether_it_is_the_same_insurance_again():
+    c = Conversation()
+    c.says("quero marcar cardiologista pela hapvida, meu nome é Carla Souza")
+    c.says("terça dia 8 às 9h")
+    c.says("sim")
+    assert "Hapvida de novo" in c.says("agora pediatria pro Pedro Souza, terça dia 8 às 14h")
+    c.says("sim")
+    assert c.state.insurance == "Hapvida"
+
+
+def test_no_to_the_same_insurance_asks_which_one():
+    c = Conversation()
+    c.says("quero marcar cardiologista pela hapvida, meu nome é Carla Souza")
+    c.says("terça dia 8 às 9h")
+    c.says("sim")
+    c.says("agora pediatria pro Pedro Souza, terça dia 8 às 14h")
+    reply = fold(c.says("não"))
+    assert "convenio ou sera particular" in reply and c.state.insurance == ""
