@@ -81,8 +81,9 @@ def nearest_free(
 ) -> list[Slot]:
     """The free slots nearest to what the patient asked, in chronological order.
 
-    With a time: the free starts closest in time to the asked date and time (so the same
-    day comes first, then the neighbouring days the doctors work), never in the past.
+    With a time: the asked day's free starts closest to the asked time; when that day has
+    fewer (a holiday, a day off, a full day), the earliest starts of the next days the
+    doctors work — never earlier days, never the past.
     Without one: the earliest free starts of the first day, from ``day`` on, that has
     any (``period`` restricts them to morning/afternoon/evening).
     """
@@ -103,12 +104,20 @@ def nearest_free(
             if slots:
                 return sorted(slots)[:limit]
         return []
-    asked = dt.datetime.combine(day, wanted)
-    pool: list[Slot] = []
-    first = max(today, day - dt.timedelta(days=horizon_days))
-    for offset in range((day + dt.timedelta(days=horizon_days) - first).days + 1):
-        pool += free_on(first + dt.timedelta(days=offset))
-    pool.sort(key=lambda s: (abs(dt.datetime.combine(s.date, s.time) - asked), s.date, s.time))
+
+    def by_closeness(slots: list[Slot]) -> list[Slot]:
+        target = _minutes(wanted)
+        return sorted(slots, key=lambda s: (abs(_minutes(s.time) - target), s.time))
+
+    # The asked day first, closest to the asked time; then the next days they work, from
+    # their first free time (a patient who asked for Friday is not offered Thursday).
+    pool: list[Slot] = by_closeness(free_on(day)) if day >= today else []
+    for offset in range(1, horizon_days * 2 + 1):
+        if len(pool) >= limit:
+            break
+        current = day + dt.timedelta(days=offset)
+        if current >= today:
+            pool += sorted(free_on(current))
     return sorted(pool[:limit])
 
 

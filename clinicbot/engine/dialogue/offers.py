@@ -121,16 +121,20 @@ def _offer_alternatives(
     today = turn.now.date()
     last_day = today + dt.timedelta(days=turn.catalog.clinic.booking_horizon_days)
     start = min(max(day, today), last_day)  # search where the agenda is open
-    slots = nearest_free(
-        turn.catalog,
-        candidates,
-        start,
-        wanted,
-        turn.taken,
-        turn.local_now,
-        limit=3,
-        period="" if wanted else st.period,
-    )
+    if day > last_day:
+        # Beyond the horizon: the latest days that can be booked, closest to the asked time.
+        slots = _latest_free(st, turn, candidates, last_day, wanted)
+    else:
+        slots = nearest_free(
+            turn.catalog,
+            candidates,
+            start,
+            wanted,
+            turn.taken,
+            turn.local_now,
+            limit=3,
+            period="" if wanted else st.period,
+        )
     if not slots:
         # Nothing near the wished day: look over the whole open agenda before saying so.
         slots = nearest_free(
@@ -149,6 +153,28 @@ def _offer_alternatives(
     else:
         offer(st, turn, slots, "unavailable", reason=reason)
     offer_waitlist(st, turn, candidates, day)
+
+
+def _latest_free(
+    st: SessionState, turn: Turn, candidates: list[DoctorInfo], last_day: dt.date, wanted: dt.time | None
+) -> list[Slot]:
+    """The free times of the last bookable day that has any, walking back from ``last_day``."""
+    for back in range(turn.catalog.clinic.booking_horizon_days + 1):
+        day = last_day - dt.timedelta(days=back)
+        slots = nearest_free(
+            turn.catalog,
+            candidates,
+            day,
+            wanted,
+            turn.taken,
+            turn.local_now,
+            limit=3,
+            period="" if wanted else st.period,
+            horizon_days=0,
+        )
+        if slots:
+            return slots
+    return []
 
 
 def _why_unavailable(

@@ -33,6 +33,8 @@ def test_holiday_is_refused_with_the_word_feriado():
     reply = c.says("quero cardio pela hapvida dia 03/06 as 9h, sou Paulo Sergio Dantas")
     assert "feriado" in fold(reply)
     assert c.state.state == "choosing_slot"
+    # The next day he works, from his first free time — never the days before the one asked.
+    assert "08/06 às 08:00" in reply and "01/06" not in reply
 
 
 def test_taken_slot_offers_nearest_free_times_same_day_first():
@@ -50,6 +52,7 @@ def test_doctor_not_working_that_day_offers_the_next_days_he_works():
     reply = c.says("quero marcar com o dr lins segunda as 9, particular. Nome: Carla Dias")
     assert "nao atende as segundas" in fold(reply)
     assert c.state.context.offered
+    assert "08/06 às 08:00" in reply and "03/06" not in reply
 
 
 def test_shared_first_name_asks_which_doctor():
