@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..nlu.lexicon import Matches
+from ..nlu.names import names_someone_else
 from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
 from ..types import ParseResult, TurnResult
@@ -134,12 +135,16 @@ _NOT_DATA = frozenset(
 
 _SAME_DAY = re.compile(r"\b(?:mesmo dia|mesma data|mesmo esquema|no mesmo dia)\b")
 _SAME_TIME = re.compile(r"\b(?:mesmo horario|mesma hora|mesmo esquema)\b")
+_SAME_DOCTOR = re.compile(
+    r"\b(?:mesmo esquema|mesm[oa] (?:medic[oa]|doutora?|dra?|especialista|pediatra|profissional))\b"
+)
 
 
 def _same_plan(st: SessionState, parse: ParseResult, text: str) -> ParseResult:
-    """ "mesmo plano", "mesmo dia", "mesmo esquema": the values of the last booking."""
+    """ "mesmo plano", "mesmo dia", "mesma médica", "mesmo esquema": the values of the last booking."""
     ctx, t = st.context, normalize(text)
     same = {
+        "doctor": ctx.last_doctor if _SAME_DOCTOR.search(t) and "specialty" not in parse.entities else "",
         "insurance": ctx.last_insurance
         if _SAME_PLAN.search(t) or _SAME_DAY.search(t) and "esquema" in t
         else "",
@@ -275,6 +280,8 @@ def _refuse_yes(m: Message) -> None:
 def _request(m: Message) -> None:
     if m.st.state not in FLOW_STATES:
         booking.start_booking(m.st, m.turn)
+        if "patient_name" not in m.parse.entities and names_someone_else(m.text):
+            m.st.patient_name = ""  # "agora pro meu filho": not in the last patient's name
     _fill(m)
 
 

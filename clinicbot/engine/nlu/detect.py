@@ -140,8 +140,10 @@ class Understanding:
                 if candidate and (expect == "name" or not self._is_doctor_reference(candidate)):
                     name = candidate
                     break
-            if name is None and (waiting or state in BOOKING_STATES):
-                # "primeiro a Alice Menezes Rocha, às 8h": a full name inside a booking answer.
+            booking_like = state in BOOKING_STATES or bool(temporal.date or temporal.time)
+            if name is None and (waiting or booking_like):
+                # "primeiro a Alice Menezes Rocha, às 8h", "agora a Beatriz Menezes Rocha, 8 e
+                # meia": a full name inside a booking answer or request.
                 inside = embedded_name(raw, self._not_name)
                 if inside and not self._is_doctor_reference(inside):
                     name = inside

@@ -18,6 +18,7 @@ from .name_words import (
     NOT_NAME_WORDS,
     OTHER_PATIENT,
     PATIENT_INTRODUCERS,
+    RELATIVES,
     SPEAKER_INTRODUCERS,
 )
 from .normalize import fold, strip_accents
@@ -147,6 +148,24 @@ def introduced_name(raw: str, known: Callable[[str], bool]) -> tuple[str, tuple[
     else:
         return None
     return display_name(best.name), (best.start, best.start + len(" ".join(best.name)))
+
+
+# "pro meu filho", "da minha mãe", "agora a outra", "e pra ela": someone else is to be seen.
+_SOMEONE_ELSE = re.compile(
+    rf"\b(?:pr[oa]|para|pra|do|da) (?:(?:o|a) )?(?:meu|minha|nosso|nossa) (?:{RELATIVES})\b"
+    r"|^(?:(?:e|agora|ai|entao)\s+)*(?:o|a) (?:outr[oa]|segund[oa]|do|da)\b"
+    r"|\b(?:pr[oa]|para|pra) (?:ele|ela|o outro|a outra)\b"
+)
+
+
+def names_someone_else(raw: str) -> bool:
+    """The message is about booking for someone other than the last patient, unnamed.
+
+    After the mother's booking, "agora pediatra pro meu filho" must not be booked in her
+    name: the dialogue asks for his.
+    """
+    folded = fold(re.sub(r"[,.;:!?]", " ", strip_accents(raw)))
+    return _other_patient(strip_accents(raw)) or bool(_SOMEONE_ELSE.search(folded))
 
 
 def _other_patient(plain: str) -> bool:

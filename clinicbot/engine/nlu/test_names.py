@@ -149,3 +149,10 @@ def test_a_full_name_inside_a_booking_answer_is_the_patients(text, name):
 @pytest.mark.parametrize("text", ["quinta às 10 com a Dra. Tereza Cavalcanti", "Bom Dia, quinta às 10"])
 def test_a_doctor_or_a_capitalised_greeting_inside_a_booking_answer_is_no_patient(text):
     assert name_in(text) is None
+
+
+def test_a_full_name_inside_a_new_booking_request_with_a_time_is_the_patients():
+    assert (
+        name_in("agora a Beatriz Menezes Rocha, mesmo esquema, 8 e meia", state="idle")
+        == "Beatriz Menezes Rocha"
+    )

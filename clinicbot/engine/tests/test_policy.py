@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from clinicbot.engine.nlu.normalize import fold
 
 from .fakes import TZ, Conversation
@@ -218,3 +220,31 @@ def test_no_to_the_same_insurance_asks_which_one():
     c.says("agora pediatria pro Pedro Souza, terça dia 8 às 14h")
     reply = fold(c.says("não"))
     assert "convenio ou sera particular" in reply and c.state.insurance == ""
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "agora quero marcar pediatra pro meu filho terça dia 8 às 14h",
+        "agora a outra, pediatria terça dia 8 às 14h",
+        "e pra minha filha, pediatra terça dia 8 às 14h",
+    ],
+)
+def test_a_booking_for_someone_else_is_never_made_in_the_last_patients_name(second):
+    c = Conversation()
+    c.says("quero marcar cardiologista pela hapvida, meu nome é Carla Souza")
+    c.says("terça dia 8 às 9h")
+    c.says("sim")
+    c.says(second)
+    assert c.state.patient_name == ""
+    assert "nome completo" in c.says("sim")  # the same insurance; now whose booking is it?
+
+
+def test_another_booking_for_the_same_patient_keeps_the_name():
+    c = Conversation()
+    c.says("quero marcar cardiologista pela hapvida, meu nome é Carla Souza")
+    c.says("terça dia 8 às 9h")
+    c.says("sim")
+    assert "Carla Souza" in c.says(
+        "quero marcar outra pra mim, neurologista particular segunda dia 14 às 8h40"
+    )
