@@ -158,10 +158,9 @@ def _parse_month_name_date(match: re.Match[str], ctx: Scan) -> Candidate | None:
 
 
 def _parse_day_of_month(match: re.Match[str], ctx: Scan) -> Candidate | None:
-    value = _next_day_of_month(
-        ctx.today, _day_number(match["day"]), from_next_month=match["next_month"] is not None
-    )
-    return _date_candidate(match, ctx, value) if value else None
+    day = _day_number(match["day"])
+    value = _next_day_of_month(ctx.today, day, from_next_month=match["next_month"] is not None)
+    return replace(_date_candidate(match, ctx, value), day_number=day) if value else None
 
 
 def _parse_relative_day(match: re.Match[str], ctx: Scan) -> Candidate | None:
@@ -171,7 +170,21 @@ def _parse_relative_day(match: re.Match[str], ctx: Scan) -> Candidate | None:
 
 def _parse_weekday(match: re.Match[str], ctx: Scan) -> Candidate | None:
     weekday = WEEKDAYS[match["day"] or match["num"]]
-    return candidate(match, ctx, date=_next_weekday(ctx.today, weekday, next_week=ctx.next_week))
+    found = candidate(match, ctx, date=_next_weekday(ctx.today, weekday, next_week=ctx.next_week))
+    return replace(found, weekday=weekday)
+
+
+def day_with_weekday(today: datetime.date, day: int, weekday: int) -> datetime.date | None:
+    """The next day ``day`` of a month that falls on ``weekday`` ("dia 1, quinta"), if one soon does."""
+    for months in range(3):
+        year, month = _add_months(today.year, today.month, months)
+        try:
+            value = datetime.date(year, month, day)
+        except ValueError:
+            continue
+        if value >= today and value.weekday() == weekday:
+            return value
+    return None
 
 
 def _parse_days_from_now(match: re.Match[str], ctx: Scan) -> Candidate | None:

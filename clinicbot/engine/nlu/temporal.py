@@ -125,6 +125,21 @@ def _self_corrected(text: str, candidates: list[Candidate]) -> list[Candidate]:
     return out
 
 
+def _day_named_with_weekday(candidates: list[Candidate], today: datetime.date) -> datetime.date | None:
+    """ "dia 1, quinta" / "quinta, dia 1": the weekday qualifies the day, it is no second date.
+
+    The day of the month that falls on that weekday (July 1st when it is a Thursday, not
+    the next Thursday); when none does, the day number, the more specific of the two.
+    """
+    kept = [c for c in candidates if not c.negated and c.date]
+    days = [(c.day_number, c.date) for c in kept if c.day_number is not None]
+    weekdays = [c.weekday for c in kept if c.weekday is not None]
+    if len(kept) != 2 or len(days) != 1 or len(weekdays) != 1:
+        return None
+    (number, date), weekday = days[0], weekdays[0]
+    return date_rules.day_with_weekday(today, number, weekday) or date
+
+
 def extract_temporal(
     text: str,
     today: datetime.date,
@@ -150,7 +165,7 @@ def extract_temporal(
     periods = [c.period for c in period_candidates if not c.negated and c.period]
     period = periods[-1] if periods else None
     dates = tuple(c.date for c in date_candidates if not c.negated and c.date)
-    date = dates[-1] if dates else None
+    date = _day_named_with_weekday(date_candidates, today) or (dates[-1] if dates else None)
 
     times: list[datetime.time] = []
     chosen: datetime.time | None = None

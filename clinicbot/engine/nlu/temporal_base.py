@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # "nao terca", "e nao terca", "nao e na terca", "nao dia 10": the value is rejected.
-_NEGATION_BEFORE_RE = re.compile(r"(?:^|\s)nao\s+(?:(?:e|na|no|a|o|pra|para|pro|dia|de)\s+){0,2}$")
+# "não (é) dia 5" negates what follows; an emphatic "não não, é dia 1" rejects what came before.
+_NEGATION_BEFORE_RE = re.compile(r"(?:^|(?<!nao)\s)nao\s+(?:(?:e|na|no|a|o|pra|para|pro|dia|de)\s+){0,2}$")
 LOOKBEHIND = 24  # characters of context inspected before a match
 
 
@@ -36,6 +37,8 @@ class Candidate:
     hour_rule: str = HOUR_LITERAL
     prefix: str = ""
     period: str | None = None
+    weekday: int | None = None  # a weekday's name ("quinta"): may only qualify a day number
+    day_number: int | None = None  # a bare day of the month ("dia 1")
 
 
 @dataclass(frozen=True)

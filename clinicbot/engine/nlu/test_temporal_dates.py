@@ -252,3 +252,17 @@ def test_a_self_correction_keeps_the_value_said_after_nao() -> None:
     assert corrected("quarta, não, quinta").date == d(2026, 3, 5)
     assert corrected("não às 10, às 11").time == t(11)  # a plain rejection is still one
     assert parse("é quinta que vem não hoje").date != d(2026, 3, 2)  # no comma: "não hoje" rejects
+
+
+@pytest.mark.parametrize("raw", ["quinta, dia 2", "dia 2, quinta", "na quinta dia 2"])
+def test_a_weekday_beside_a_day_number_qualifies_it(raw: str) -> None:
+    assert parse(raw).date == d(2026, 4, 2)  # the 2nd that is a Thursday, not this week's Thursday
+
+
+def test_a_weekday_no_nearby_month_agrees_with_leaves_the_day_number() -> None:
+    assert parse("dia 3, quinta").date == d(2026, 3, 3)
+
+
+def test_an_emphatic_no_rejects_what_came_before_not_the_day_after_it() -> None:
+    assert parse("não não, é dia 10").date == d(2026, 3, 10)
+    assert parse("não é dia 10, é dia 11").date == d(2026, 3, 11)
