@@ -41,11 +41,23 @@ def booking(when: dt.datetime, **overrides):
 
 # --------------------------------------------------------------------------- doctors
 def test_doctors_lists_the_ids_the_other_endpoints_take(clinic, reader):
-    doctors = {d["name"]: d for d in reader.get("/api/v1/doctors").json()}
+    doctors = {d["name"]: d for d in reader.get("/api/v1/doctors").json()["results"]}
     henrique = doctors[HENRIQUE]
     assert henrique["id"] == ids()["henrique"] and henrique["slot_minutes"] == 30
     assert {"id": ids()["cardio"], "name": "Cardiologia"} in henrique["specialties"]
     assert "Unimed" in {i["name"] for i in henrique["insurances"]}
+
+
+def test_doctors_are_a_paginated_list_like_every_other(clinic, reader):
+    everyone = reader.get("/api/v1/doctors").json()
+    assert set(everyone) == {"count", "next", "previous", "results"}
+    assert everyone["count"] == len(everyone["results"]) > 2 and everyone["next"] is None
+    first = reader.get("/api/v1/doctors", {"limit": 2}).json()
+    assert [d["id"] for d in first["results"]] == [d["id"] for d in everyone["results"][:2]]
+    assert first["count"] == everyone["count"] and "offset=2" in first["next"]
+    rest = reader.get(first["next"]).json()
+    assert [d["id"] for d in rest["results"]] == [d["id"] for d in everyone["results"][2:4]]
+    assert reader.get("/api/v1/doctors", {"limit": 0}).status_code == 422
 
 
 # --------------------------------------------------------------------------- slots
