@@ -42,6 +42,7 @@ run: setup
 	$(PY) manage.py import_clinic demo/clinic.yaml
 	$(PY) manage.py sync_templates
 	$(PY) manage.py ensure_admin
+	@echo "Start page: http://$(HOST):$(PORT)/"
 	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "Health:     http://$(HOST):$(PORT)/health"
 	@echo "Staff desk: http://$(HOST):$(PORT)/staff/    Dashboard: http://$(HOST):$(PORT)/ops/dashboard/"

@@ -15,6 +15,7 @@ admin.site.site_title = "clinicbot"
 admin.site.site_url = "/staff/"  # admin's "Ver o site" opens the staff desk
 
 urlpatterns = [
+    path("", ops_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", rest_api.urls),
     path("health", ops_views.health, name="health"),
