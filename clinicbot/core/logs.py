@@ -42,9 +42,11 @@ _PHONE_SHAPES = (
     r"\d{8,15}(?=@(?:s\.whatsapp\.net|c\.us|lid)\b)",  # a WhatsApp JID
 )
 _PHONE_IN_TEXT = re.compile(r"(?<![\w.,])(?:" + "|".join(_PHONE_SHAPES) + r")(?![\w:]|[.,]\d)")
-# Digits right after a word that names a phone ("telefone: 0800 000 0000", "wa_id=4479…").
+# Digits right after a word that names a phone ("telefone: 0800 000 0000", "wa_id=4479…"),
+# and the phone in the API's conversation URL ("/api/v1/conversations/%2B447911123456").
 _PHONE_AFTER_WORD = re.compile(
-    r"(?i)(\b(?:phone|telefone|fone|celular|whatsapp|wa_id|msisdn|contact_phone)\b[\"']?\s*[:=]?\s*[\"'(]?)"
+    r"(?i)(\b(?:(?:phone|telefone|fone|celular|whatsapp|wa_id|msisdn|contact_phone)\b[\"']?\s*[:=]?\s*[\"'(]?"
+    r"|conversations/(?:%2B)?))"
     r"(\+?\d[\d\s().-]{6,}\d)"
 )
 # ``extra`` keys whose values are phones (every digit run in them is masked).

@@ -26,6 +26,8 @@ from clinicbot.core.logs import CorrelationFilter, MaskingFilter, logging_config
         ("uk +44 7911 123456", "uk 4479****3456"),
         ("conversa sim:5511900000099", "conversa sim:5511*****0099"),
         ("telefone: 0800 123 4567", "telefone: 08*****4567"),
+        ("GET /api/v1/conversations/447911123456 200", "GET /api/v1/conversations/4479****3456 200"),
+        ("GET /api/v1/conversations/%2B447911123456", "GET /api/v1/conversations/%2B4479****3456"),
     ],
 )
 def test_phone_numbers_are_masked_by_their_shape_or_the_word_before_them(text, masked):
