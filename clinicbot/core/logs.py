@@ -45,9 +45,9 @@ _PHONE_IN_TEXT = re.compile(r"(?<![\w.,])(?:" + "|".join(_PHONE_SHAPES) + r")(?!
 # Digits right after a word that names a phone ("telefone: 0800 000 0000", "wa_id=4479…"),
 # and the phone in the API's conversation URL ("/api/v1/conversations/%2B447911123456").
 _PHONE_AFTER_WORD = re.compile(
-    r"(?i)(\b(?:(?:phone|telefone|fone|celular|whatsapp|wa_id|msisdn|contact_phone)\b[\"']?\s*[:=]?\s*[\"'(]?"
-    r"|conversations/(?:%2B)?))"
+    r"(?i)(\b(?:phone|telefone|fone|celular|whatsapp|wa_id|msisdn|contact_phone)\b[\"']?\s*[:=]?\s*[\"'(]?)"
     r"(\+?\d[\d\s().-]{6,}\d)"
+    r"|(conversations/(?:%2B|\+)?)(\d{6,15})(?!\d)"
 )
 # ``extra`` keys whose values are phones (every digit run in them is masked).
 PHONE_KEYS = frozenset(
@@ -102,11 +102,14 @@ def _masked_match(match: re.Match[str]) -> str:
     return mask_phone_digits(re.sub(r"\D", "", match.group()))
 
 
+def _masked_after_word(match: re.Match[str]) -> str:
+    lead, digits = (match.group(1), match.group(2)) if match.group(1) is not None else match.group(3, 4)
+    return lead + mask_phone_digits(re.sub(r"\D", "", digits))
+
+
 def mask_phones(text: str) -> str:
     """Mask the phone numbers in free ``text``, found by shape or context (module docstring)."""
-    text = _PHONE_AFTER_WORD.sub(
-        lambda m: m.group(1) + mask_phone_digits(re.sub(r"\D", "", m.group(2))), text
-    )
+    text = _PHONE_AFTER_WORD.sub(_masked_after_word, text)
     return _PHONE_IN_TEXT.sub(_masked_match, text)
 
 
