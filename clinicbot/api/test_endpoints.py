@@ -159,7 +159,7 @@ def test_booking_a_free_slot_creates_a_pending_appointment_with_a_code(clinic, w
     assert response.status_code == 201, response.content
     data = response.json()
     appt = Appointment.objects.get()
-    assert data["code"] == appt.confirmation_code and data["status"] == "pending"
+    assert data["code"] == appt.confirmation_code and data["status"] == "booked"
     assert data["phone"] == "5519993300001" == appt.phone  # normalised once, at the edge
     assert data["specialty"] == "Cardiologia"  # the doctor's only specialty
     assert dt.datetime.fromisoformat(data["start"]) == monday and data["start"].endswith("-03:00")
@@ -284,7 +284,7 @@ def test_appointments_filter_by_doctor_days_status_and_phone(clinic, writer, rea
     assert starts(date_from=wednesday.date()) == [9]
     assert starts(status="cancelled") == [10]
     assert starts(phone="+55 (19) 99330-0001") == [9, 14, 9]
-    assert starts(doctor_id=ids()["henrique"], status="pending", limit=2) == [9, 14]
+    assert starts(doctor_id=ids()["henrique"], status="booked", limit=2) == [9, 14]
 
 
 def test_listing_appointments_costs_a_bounded_number_of_queries(

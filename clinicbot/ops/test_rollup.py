@@ -54,7 +54,7 @@ def bot_msg(s: ConversationSession, when: dt.datetime, status: str = DeliverySta
 
 
 def appointment(
-    *, session=None, created: dt.datetime, start: dt.datetime, status=AppointmentStatus.PENDING, **kw
+    *, session=None, created: dt.datetime, start: dt.datetime, status=AppointmentStatus.BOOKED, **kw
 ):
     appt = Appointment.objects.create(
         patient_name="Paciente",

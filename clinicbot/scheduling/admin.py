@@ -42,7 +42,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             call(appt.id)
         self.message_user(request, f"{queryset.count()} consulta(s) {label}.", messages.SUCCESS)
 
-    @admin.action(description="Confirmar as consultas selecionadas", permissions=["change"])
+    @admin.action(description="Confirmar presença (o paciente avisou que vem)", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
             request, queryset, "confirmada(s)", lambda i: services.appointment_confirm(appointment_id=i)

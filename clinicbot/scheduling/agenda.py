@@ -9,8 +9,11 @@ from clinicbot.engine.ports import BookingError, BookingRequest, WaitlistReceipt
 from clinicbot.engine.types import AppointmentInfo
 
 from . import services, waitlist
-from .models import Appointment
+from .models import Appointment, AppointmentStatus
 
+# The engine still calls a booked appointment "pending" (its reply templates key on it:
+# "agendada"); translated at this port until the engine's vocabulary says "booked".
+ENGINE_STATUS = {AppointmentStatus.BOOKED: "pending"}
 # How far ahead one availability query reads a doctor's agenda (one query per doctor per turn).
 _WINDOW_DAYS = 45
 
@@ -25,7 +28,7 @@ def _info(appt: Appointment, *, names: tuple[str, str, str] | None = None) -> Ap
         specialty=specialty,
         insurance=insurance,
         start=appt.start,
-        status=appt.status,
+        status=ENGINE_STATUS.get(appt.status, appt.status),
         code=appt.confirmation_code,
     )
 

@@ -100,7 +100,7 @@ def test_a_simulator_phone_never_reaches_the_whatsapp_patient_with_that_number(m
     simulate(staff, "sim")
 
     marta.refresh_from_db()
-    assert marta.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+    assert marta.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
     assert ConversationMessage.objects.filter(session=real_session).count() == real_messages
     simulated = ConversationSession.objects.get(phone=f"sim:{PATIENT_PHONE}")
     assert simulated.patient_name == "" and simulated.messages.count() == 4
