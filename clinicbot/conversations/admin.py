@@ -5,6 +5,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.wording import counted
+
 from .models import ConversationMessage, ConversationSession
 from .services import session_hand_back
 
@@ -31,7 +34,8 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(ConversationSession)
-class ConversationSessionAdmin(admin.ModelAdmin):
+class ConversationSessionAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("phone", "patient_name", "current_state", "handed_off", "last_activity")
     list_filter = ("current_state", "handed_off", ("last_activity", admin.DateFieldListFilter))
     search_fields = ("phone", "patient_name")
@@ -48,7 +52,13 @@ class ConversationSessionAdmin(admin.ModelAdmin):
         for session in queryset:
             session_hand_back(session_id=session.id, now=timezone.now())
         self.message_user(
-            request, f"{queryset.count()} conversa(s) devolvida(s) ao assistente.", messages.SUCCESS
+            request,
+            counted(
+                queryset.count(),
+                "%(n)d conversa devolvida ao assistente.",
+                "%(n)d conversas devolvidas ao assistente.",
+            ),
+            messages.SUCCESS,
         )
 
 
@@ -66,7 +76,8 @@ class UncertainResendFilter(admin.SimpleListFilter):
 
 
 @admin.register(ConversationMessage)
-class ConversationMessageAdmin(admin.ModelAdmin):
+class ConversationMessageAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = (
         "timestamp",
         "session",

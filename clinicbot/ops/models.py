@@ -77,8 +77,8 @@ class DailyMetrics(models.Model):
     computed_at = models.DateTimeField("calculado em", null=True, blank=True)
 
     class Meta:
-        verbose_name = "métricas do dia"
-        verbose_name_plural = "métricas diárias"
+        verbose_name = "resumo diário"
+        verbose_name_plural = "resumos diários"
         ordering = ["-date"]
 
     def __str__(self) -> str:
