@@ -33,11 +33,26 @@ class MessageInline(admin.TabularInline):
         return False
 
 
+class WhoAnswersFilter(admin.SimpleListFilter):
+    """Who is answering the patient ("Por com atendente" read badly)."""
+
+    title = "quem atende"
+    parameter_name = "atende"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("equipe", "a equipe"), ("assistente", "o assistente")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() in ("equipe", "assistente"):
+            return queryset.filter(handed_off=self.value() == "equipe")
+        return queryset
+
+
 @admin.register(ConversationSession)
 class ConversationSessionAdmin(PtBrModelAdmin):
     gender = "f"
     list_display = ("phone", "patient_name", "current_state", "handed_off", "last_activity")
-    list_filter = ("current_state", "handed_off", ("last_activity", admin.DateFieldListFilter))
+    list_filter = ("current_state", WhoAnswersFilter, ("last_activity", admin.DateFieldListFilter))
     search_fields = ("phone", "patient_name")
     readonly_fields = ("phone", "created_at", "updated_at", "last_activity", "context")
     inlines = [MessageInline]
@@ -85,9 +100,8 @@ class ConversationMessageAdmin(PtBrModelAdmin):
         "short_content",
         "intent",
         "delivery_status",
-        "attempts",
-        "uncertain_resends",
-        "error",
+        "sends",
+        "short_error",
     )
     list_filter = ("direction", "intent", "delivery_status", UncertainResendFilter)
     search_fields = ("session__phone", "content")
@@ -96,6 +110,18 @@ class ConversationMessageAdmin(PtBrModelAdmin):
     @admin.display(description="texto")
     def short_content(self, obj: ConversationMessage) -> str:
         return obj.content[:80]
+
+    # Short headings and values keep the list inside 1280 px (the full ones are on the page).
+    @admin.display(description="envios")
+    def sends(self, obj: ConversationMessage) -> str:
+        if not obj.attempts:
+            return "—"
+        resent = f" ({obj.uncertain_resends} sem confirmação)" if obj.uncertain_resends else ""
+        return f"{obj.attempts}{resent}"
+
+    @admin.display(description="erro")
+    def short_error(self, obj: ConversationMessage) -> str:
+        return (obj.error[:60] + "…") if len(obj.error) > 60 else obj.error
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # history is evidence: staff read it, never edit it

@@ -194,7 +194,10 @@ def test_a_forgotten_session_state_never_lowers_the_funnel_already_counted(known
 def test_the_command_rolls_up_the_given_date_and_reports_in_portuguese(known_day):
     out = io.StringIO()
     call_command("rollup_metrics", "--date", DAY.isoformat(), stdout=out)
-    assert "2026-05-13: 3 conversas, 1 agendamento, conversão 33%, 1 transferência, 2000 tokens" in out.getvalue()
+    assert (
+        "2026-05-13: 3 conversas, 1 agendamento, conversão 33%, 1 transferência, 2000 tokens"
+        in out.getvalue()
+    )
     assert figures(DailyMetrics.objects.get(date=DAY)) == EXPECTED
 
 

@@ -95,7 +95,7 @@ class SlotState(TextChoices):
     BOOKED = "booked", "agendada"
     CONFIRMED = "confirmed", "presença confirmada"
     COMPLETED = "completed", "realizada"
-    NO_SHOW = "no_show", "faltou"
+    NO_SHOW = "no_show", "não compareceu"
 
 
 _STATE_OF = {
