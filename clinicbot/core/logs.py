@@ -23,8 +23,11 @@ This module imports no Django so settings.py can build ``LOGGING`` with it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .correlation import current_correlation_id
@@ -195,6 +198,30 @@ def _redacted(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _redacted(v) for k, v in value.items()}
     return redact_secrets(str(value))
+
+
+@contextlib.contextmanager
+def logs_to_file(path: Path) -> Iterator[None]:
+    """Send every log record to ``path`` meanwhile, masked and formatted as on the terminal.
+
+    For commands whose own output is the point (``chat``, ``evaluate``): the log lines
+    would land in the middle of the conversation or the report.
+    """
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in saved:
+        if isinstance(old, logging.StreamHandler) and not isinstance(old, logging.FileHandler):
+            handler.setFormatter(old.formatter)
+            for log_filter in old.filters:
+                handler.addFilter(log_filter)
+            break
+    root.handlers = [handler]
+    try:
+        yield
+    finally:
+        root.handlers = saved
+        handler.close()
 
 
 def logging_config(*, fmt: str, level: str, debug: bool) -> dict[str, Any]:

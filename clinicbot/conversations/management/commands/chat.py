@@ -8,10 +8,7 @@ of each turn (JSON) would land in the middle of the conversation: they go to
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinicbot.clinics.models import Clinic
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
+from clinicbot.core.logs import logs_to_file
 from clinicbot.core.phones import InvalidPhone, normalize_phone
 
 DEMO_CLINIC = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
@@ -29,26 +27,6 @@ DEMO_CLINIC = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
 def chat_log_path() -> Path:
     """Where the chat's log lines go unless ``--verbose``."""
     return Path(settings.VAR_DIR) / "chat.log"
-
-
-@contextlib.contextmanager
-def logs_to_file(path: Path) -> Iterator[None]:
-    """Send every log record to ``path`` meanwhile, masked and formatted as on the terminal."""
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    handler = logging.FileHandler(path, encoding="utf-8")
-    for old in saved:
-        if isinstance(old, logging.StreamHandler) and not isinstance(old, logging.FileHandler):
-            handler.setFormatter(old.formatter)
-            for log_filter in old.filters:
-                handler.addFilter(log_filter)
-            break
-    root.handlers = [handler]
-    try:
-        yield
-    finally:
-        root.handlers = saved
-        handler.close()
 
 
 class Command(BaseCommand):
