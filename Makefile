@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: run serve worker test test-embedded test-services setup lint lock clean .chromium .audio-tools
+.PHONY: run serve worker test test-embedded test-services setup lint lock clean admin-password .chromium .audio-tools
 
 # Every dependency (dev tools included) comes from requirements.lock: exact versions with their
 # sha256 hashes, for Python 3.11 and 3.12+ alike (markers pick Django 5.2 or 6.x). The project
@@ -31,8 +31,10 @@ lock: setup
 		--generate-hashes --quiet $(LOCK_ARGS) -o requirements.lock
 
 # Debian's chromium for the browser tests (installed once; skipped with a warning if impossible).
+# SKIP_CHROMIUM=1 installs nothing on the system: the browser tests then skip, saying why.
 .chromium:
-	bash scripts/ensure_chromium.sh
+	@if [ "$(SKIP_CHROMIUM)" = "1" ]; then echo "SKIP_CHROMIUM=1: not installing chromium; browser tests will skip"; \
+	else bash scripts/ensure_chromium.sh; fi
 
 # Debian's espeak-ng, opus-tools and sox for the voice-note tests (real pt-BR Ogg/Opus notes;
 # installed once; the tests skip with a warning if impossible).
@@ -47,12 +49,17 @@ run: setup
 	$(PY) manage.py import_clinic demo/clinic.yaml
 	$(PY) manage.py sync_templates
 	$(PY) manage.py ensure_admin
+	@echo "Start page: http://$(HOST):$(PORT)/"
 	@echo "Admin:      http://$(HOST):$(PORT)/admin/"
 	@echo "Health:     http://$(HOST):$(PORT)/health"
 	@echo "Staff desk: http://$(HOST):$(PORT)/staff/    Dashboard: http://$(HOST):$(PORT)/ops/dashboard/"
 	@echo "Simulator:  http://$(HOST):$(PORT)/simulator/ (staff login)  API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "Chat in a terminal:  $(PY) manage.py chat"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## A new generated password for the admin user (when the one `make run` printed is lost).
+admin-password: setup
+	$(PY) manage.py ensure_admin --reset
 
 # Turns run in the Celery worker and /metrics is served by gunicorn: both write Prometheus
 # samples to one shared directory (emptied by `make serve`, so start the web server first).

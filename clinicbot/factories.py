@@ -116,7 +116,7 @@ class AppointmentFactory(DjangoModelFactory):
     insurance = factory.SubFactory(InsuranceFactory, name="Particular")
     start = MONDAY_10H
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=30))
-    status = AppointmentStatus.PENDING
+    status = AppointmentStatus.BOOKED
     confirmation_code = factory.Sequence(lambda n: f"T{n:05d}")
 
 

@@ -185,6 +185,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret 
 LANGUAGE_CODE = "pt-br"
 TIME_ZONE = os.environ.get("CLINIC_TIMEZONE", "America/Sao_Paulo")
 USE_I18N = True
+# Our pt_BR catalogue first (Django 6 strings not translated yet, django-axes, months in
+# lower case) and compact date formats for the admin lists (see clinicbot/formats).
+LOCALE_PATHS = [BASE_DIR / "clinicbot" / "locale"]
+FORMAT_MODULE_PATH = ["clinicbot.formats"]
 USE_TZ = True  # stored in UTC, shown in the clinic's timezone
 
 STATIC_URL = "static/"

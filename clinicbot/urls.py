@@ -13,8 +13,12 @@ from clinicbot.whatsapp import views as whatsapp_views
 admin.site.site_header = "clinicbot — administração da clínica"
 admin.site.site_title = "clinicbot"
 admin.site.site_url = "/staff/"  # admin's "Ver o site" opens the staff desk
+# The app list beside every page took 300 px and cut the lists' last columns (código,
+# situação) at 1280 px; the index and the breadcrumbs lead everywhere it did.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    path("", ops_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", rest_api.urls),
     path("health", ops_views.health, name="health"),

@@ -226,13 +226,13 @@ def test_a_week_at_the_clinic(week: Week):
     assert agenda == [
         ("Bruno Costa Lima", "Dra. Letícia Furtado", "Tue 12/05 10:00", "confirmed"),
         ("Ana Paula Prado", "Dr. Henrique Bastos", "Wed 13/05 09:00", "cancelled"),
-        ("Gabriela Ramos", "Dr. Henrique Bastos", "Wed 13/05 09:00", "pending"),
+        ("Gabriela Ramos", "Dr. Henrique Bastos", "Wed 13/05 09:00", "booked"),
         ("Diego Alves Neto", "Dr. Henrique Bastos", "Wed 13/05 10:00", "cancelled"),
         ("Carla Mendes Rocha", "Dr. Fábio Guimarães", "Wed 13/05 14:00", "confirmed"),
-        ("Heitor Dias", "Dra. Letícia Furtado", "Thu 14/05 11:20", "pending"),
+        ("Heitor Dias", "Dra. Letícia Furtado", "Thu 14/05 11:20", "booked"),
         ("Diego Alves Neto", "Dr. Henrique Bastos", "Fri 15/05 09:00", "confirmed"),
     ]
-    assert Appointment.objects.filter(confirmation_code__startswith="OLD", status="pending").count() == 14
+    assert Appointment.objects.filter(confirmation_code__startswith="OLD", status="booked").count() == 14
     # Wednesday 10:00, freed by Diego's move, had nobody left waiting.
     assert not Appointment.objects.active().filter(start=at(WED, "10:00")).exists()
     reminders = OutboundNotification.objects.filter(type=NotificationType.REMINDER)

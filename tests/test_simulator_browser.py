@@ -15,7 +15,9 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.clinics.models import Clinic
+from clinicbot.clinics.snapshot import invalidate_snapshot
+from clinicbot.testing_support import DEMO_CLINIC, load_clinic
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
@@ -144,3 +146,54 @@ def test_fresh_visitor_can_chat_on_the_public_simulator(live_server, browser_pag
         send(page, "oi")
     assert answer.value.status == 200
     sync_api.expect(bot_bubbles(page).filter(has_text="assistente").first).to_be_visible()
+
+
+def test_replies_render_whatsapp_formatting_keep_links_inside_and_explain_in_portuguese(
+    live_server, browser_page, staff_user, settings
+):
+    """Issue 15 item 12: *negrito* bold, links clickable and wrapped, the staff-only line in Portuguese."""
+    load_clinic(DEMO_CLINIC)
+    # A clinic whose hand-off link is one long unbreakable word (it used to run out of the bubble).
+    Clinic.objects.update(
+        handoff_url="https://atendimento.clinicamarealta.com.br/whatsapp/recepcao/atendimento-humano"
+        "/encaminhamento-do-assistente-virtual-para-a-equipe-da-recepcao"
+    )
+    invalidate_snapshot()
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect = sync_api.expect
+    page.goto(f"{live_server.url}/admin/login/?next=/simulator/")
+    page.fill("#id_username", STAFF_USER)
+    page.fill("#id_password", STAFF_PASSWORD)
+    with page.expect_navigation(url=f"{live_server.url}/simulator/"):
+        page.click("input[type=submit], button[type=submit]")
+
+    send(page, "oi, sou a Marta Reis, quero marcar dermatologia pela unimed")
+    first_time = bot_bubbles(page).last.locator(".choices button").first
+    expect(first_time).to_be_visible()
+    first_time.click()
+    expect(bot_bubbles(page).last).to_contain_text("Posso confirmar")
+    send(page, "sim")
+    booked = bot_bubbles(page).filter(has_text="Consulta marcada").last
+    expect(booked).to_be_visible()
+
+    code = booked.locator("strong").last.inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code), code  # "Código: *P59SR5*" shown bold, no asterisks
+    assert f"*{code}*" not in booked.inner_text()
+    link = booked.locator("a[href^='https://']")
+    expect(link).to_have_count(1)
+    for bubble in bot_bubbles(page).all():  # nothing runs out of its bubble
+        assert bubble.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), bubble.inner_text()[:80]
+
+    meta = page.locator(".meta").last.inner_text()
+    assert meta == "entendeu: confirmação · conversa: livre", meta
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screen_simulator_bubbles.png"))
+
+    # A public visitor (no staff login) sees the conversation and nothing of the internals.
+    settings.SIMULATOR_PUBLIC = True
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/simulator/")
+    send(page, "oi")
+    expect(bot_bubbles(page).first).to_be_visible()
+    expect(page.locator(".meta")).to_have_count(0)

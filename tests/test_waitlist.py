@@ -372,6 +372,6 @@ def test_the_command_expires_offers_on_the_wall_clock():
     )
     out = io.StringIO()
     call_command("expire_waiting_list_offers", stdout=out)
-    assert "1 vaga(s)" in out.getvalue()
+    assert "1 vaga oferecida ao próximo da lista." in out.getvalue()
     assert entry("5519994400001").status == WaitlistStatus.EXPIRED
     assert entry("5519994400002").status == WaitlistStatus.OFFERED

@@ -7,6 +7,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.wording import counted
+
 from . import services
 from .models import ApiKey, ApiScope, default_scopes
 
@@ -43,7 +46,8 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(PtBrModelAdmin):
+    gender = "f"
     form = ApiKeyForm
     list_display = (
         "name",
@@ -103,5 +107,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key_id in ids:
             services.api_key_revoke(api_key_id=key_id)
         self.message_user(
-            request, f"{len(ids)} chave(s) revogada(s): deixam de funcionar agora.", messages.SUCCESS
+            request,
+            counted(
+                len(ids),
+                "%(n)d chave revogada: deixa de funcionar agora.",
+                "%(n)d chaves revogadas: deixam de funcionar agora.",
+            ),
+            messages.SUCCESS,
         )

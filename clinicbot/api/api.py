@@ -67,6 +67,7 @@ def _now() -> dt.datetime:
 
 
 @v1.get("/doctors", response={200: list[DoctorOut], **_COMMON_ERRORS}, summary="Médicos ativos")
+@paginate(LinkedLimitOffset)  # a list like every other: limit/offset in, {count, next, previous, results} out
 def list_doctors(request: HttpRequest) -> list[dict[str, Any]]:
     """Doctors with their specialties and accepted insurances (the ids the other endpoints take)."""
     catalog = get_catalog()

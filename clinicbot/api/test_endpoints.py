@@ -41,11 +41,23 @@ def booking(when: dt.datetime, **overrides):
 
 # --------------------------------------------------------------------------- doctors
 def test_doctors_lists_the_ids_the_other_endpoints_take(clinic, reader):
-    doctors = {d["name"]: d for d in reader.get("/api/v1/doctors").json()}
+    doctors = {d["name"]: d for d in reader.get("/api/v1/doctors").json()["results"]}
     henrique = doctors[HENRIQUE]
     assert henrique["id"] == ids()["henrique"] and henrique["slot_minutes"] == 30
     assert {"id": ids()["cardio"], "name": "Cardiologia"} in henrique["specialties"]
     assert "Unimed" in {i["name"] for i in henrique["insurances"]}
+
+
+def test_doctors_are_a_paginated_list_like_every_other(clinic, reader):
+    everyone = reader.get("/api/v1/doctors").json()
+    assert set(everyone) == {"count", "next", "previous", "results"}
+    assert everyone["count"] == len(everyone["results"]) > 2 and everyone["next"] is None
+    first = reader.get("/api/v1/doctors", {"limit": 2}).json()
+    assert [d["id"] for d in first["results"]] == [d["id"] for d in everyone["results"][:2]]
+    assert first["count"] == everyone["count"] and "offset=2" in first["next"]
+    rest = reader.get(first["next"]).json()
+    assert [d["id"] for d in rest["results"]] == [d["id"] for d in everyone["results"][2:4]]
+    assert reader.get("/api/v1/doctors", {"limit": 0}).status_code == 422
 
 
 # --------------------------------------------------------------------------- slots
@@ -147,7 +159,7 @@ def test_booking_a_free_slot_creates_a_pending_appointment_with_a_code(clinic, w
     assert response.status_code == 201, response.content
     data = response.json()
     appt = Appointment.objects.get()
-    assert data["code"] == appt.confirmation_code and data["status"] == "pending"
+    assert data["code"] == appt.confirmation_code and data["status"] == "booked"
     assert data["phone"] == "5519993300001" == appt.phone  # normalised once, at the edge
     assert data["specialty"] == "Cardiologia"  # the doctor's only specialty
     assert dt.datetime.fromisoformat(data["start"]) == monday and data["start"].endswith("-03:00")
@@ -272,7 +284,7 @@ def test_appointments_filter_by_doctor_days_status_and_phone(clinic, writer, rea
     assert starts(date_from=wednesday.date()) == [9]
     assert starts(status="cancelled") == [10]
     assert starts(phone="+55 (19) 99330-0001") == [9, 14, 9]
-    assert starts(doctor_id=ids()["henrique"], status="pending", limit=2) == [9, 14]
+    assert starts(doctor_id=ids()["henrique"], status="booked", limit=2) == [9, 14]
 
 
 def test_listing_appointments_costs_a_bounded_number_of_queries(

@@ -2,22 +2,26 @@
 
 from django.contrib import admin
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+
 from . import models
 
 
 @admin.register(models.Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("name", "phone", "whatsapp", "timezone", "appointment_minutes")
 
 
 @admin.register(models.Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("name", "aliases")
     search_fields = ("name",)
 
 
 @admin.register(models.Insurance)
-class InsuranceAdmin(admin.ModelAdmin):
+class InsuranceAdmin(PtBrModelAdmin):
     list_display = ("name", "aliases")
     search_fields = ("name",)
 
@@ -28,7 +32,7 @@ class ScheduleInline(admin.TabularInline):
 
 
 @admin.register(models.Doctor)
-class DoctorAdmin(admin.ModelAdmin):
+class DoctorAdmin(PtBrModelAdmin):
     list_display = ("name", "crm", "specialty_list", "price", "appointment_minutes", "active")
     list_filter = ("active", "specialties", "insurances")
     search_fields = ("name", "crm")
@@ -44,24 +48,25 @@ class DoctorAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Exam)
-class ExamAdmin(admin.ModelAdmin):
+class ExamAdmin(PtBrModelAdmin):
     list_display = ("name", "price")
     search_fields = ("name",)
 
 
 @admin.register(models.Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(PtBrModelAdmin):
     list_display = ("date", "name")
     date_hierarchy = "date"
 
 
 @admin.register(models.FaqEntry)
-class FaqAdmin(admin.ModelAdmin):
+class FaqAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("question",)
     search_fields = ("question", "answer")
 
 
 @admin.register(models.MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(PtBrModelAdmin):
     list_display = ("key", "description", "updated_at")
     search_fields = ("key", "text")

@@ -70,8 +70,12 @@ def build_catalog() -> Catalog:
         booking_horizon_days=settings.BOOKING_HORIZON_DAYS,
     )
     doctors = []
-    for doctor in Doctor.objects.filter(active=True).prefetch_related(
-        "specialties", "insurances", "schedule"
+    # By name, as the engine has always listed them to patients (the evaluation sets rely on
+    # it); staff screens sort by ``sort_name`` (accent-aware).
+    for doctor in (
+        Doctor.objects.filter(active=True)
+        .order_by("name")
+        .prefetch_related("specialties", "insurances", "schedule")
     ):
         schedule: dict[int, list[TimeRange]] = defaultdict(list)
         for rng in doctor.schedule.all():

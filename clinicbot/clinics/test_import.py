@@ -147,6 +147,42 @@ def test_import_creates_every_row_of_the_file(tmp_path):
 
 
 @pytest.mark.django_db
+def test_first_import_counts_each_row_of_the_file_once_as_created():
+    demo = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
+    data = yaml.safe_load(demo.read_text())
+
+    counts = clinic_import_file(path=demo)
+
+    # A new doctor with its specialties, convênios and hours is one row created, not 1 + 3 updates.
+    assert nonzero(counts) == {
+        "created": 1
+        + sum(len(data[k]) for k in ("specialties", "insurances", "doctors", "exams", "holidays", "faq"))
+    }
+    assert {kind: dict(c) for kind, c in counts.by_kind.items()} == {
+        "clinic": {"created": 1},
+        "specialty": {"created": len(data["specialties"])},
+        "insurance": {"created": len(data["insurances"])},
+        "doctor": {"created": len(data["doctors"])},
+        "exam": {"created": len(data["exams"])},
+        "holiday": {"created": len(data["holidays"])},
+        "faq": {"created": len(data["faq"])},
+    }
+    assert counts.summary().startswith(f"created 1 clinic, {len(data['specialties'])} specialties, ")
+
+
+@pytest.mark.django_db
+def test_a_doctor_whose_hours_and_convenios_changed_counts_as_one_update(tmp_path):
+    clinic_import_file(path=write(tmp_path, CLINIC_YAML))
+    changed = yaml.safe_load(CLINIC_YAML)
+    changed["doctors"][0]["insurances"] = changed["doctors"][0]["insurances"][:1]
+    changed["doctors"][0]["schedule"] = {"mon": ["08:00-09:00"]}
+
+    counts = clinic_import_file(path=write(tmp_path, yaml.safe_dump(changed, allow_unicode=True)))
+
+    assert counts.by_kind["doctor"]["updated"] == counts["updated"] == 1
+
+
+@pytest.mark.django_db
 def test_import_links_doctors_to_their_specialties_and_insurances(tmp_path):
     clinic_import_file(path=write(tmp_path, CLINIC_YAML))
 

@@ -5,6 +5,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.wording import counted
+
 from .models import ConversationMessage, ConversationSession, VoiceNote
 from .services import session_hand_back
 
@@ -50,10 +53,26 @@ class MessageInline(admin.TabularInline):
         return voice_label(obj)
 
 
+class WhoAnswersFilter(admin.SimpleListFilter):
+    """Who is answering the patient ("Por com atendente" read badly)."""
+
+    title = "quem atende"
+    parameter_name = "atende"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return [("equipe", "a equipe"), ("assistente", "o assistente")]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        if self.value() in ("equipe", "assistente"):
+            return queryset.filter(handed_off=self.value() == "equipe")
+        return queryset
+
+
 @admin.register(ConversationSession)
-class ConversationSessionAdmin(admin.ModelAdmin):
+class ConversationSessionAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("phone", "patient_name", "current_state", "handed_off", "last_activity")
-    list_filter = ("current_state", "handed_off", ("last_activity", admin.DateFieldListFilter))
+    list_filter = ("current_state", WhoAnswersFilter, ("last_activity", admin.DateFieldListFilter))
     search_fields = ("phone", "patient_name")
     readonly_fields = ("phone", "created_at", "updated_at", "last_activity", "context")
     inlines = [MessageInline]
@@ -68,7 +87,13 @@ class ConversationSessionAdmin(admin.ModelAdmin):
         for session in queryset:
             session_hand_back(session_id=session.id, now=timezone.now())
         self.message_user(
-            request, f"{queryset.count()} conversa(s) devolvida(s) ao assistente.", messages.SUCCESS
+            request,
+            counted(
+                queryset.count(),
+                "%(n)d conversa devolvida ao assistente.",
+                "%(n)d conversas devolvidas ao assistente.",
+            ),
+            messages.SUCCESS,
         )
 
 
@@ -86,7 +111,8 @@ class UncertainResendFilter(admin.SimpleListFilter):
 
 
 @admin.register(ConversationMessage)
-class ConversationMessageAdmin(admin.ModelAdmin):
+class ConversationMessageAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = (
         "timestamp",
         "session",
@@ -95,9 +121,8 @@ class ConversationMessageAdmin(admin.ModelAdmin):
         "short_content",
         "intent",
         "delivery_status",
-        "attempts",
-        "uncertain_resends",
-        "error",
+        "sends",
+        "short_error",
     )
     list_filter = ("direction", "intent", "delivery_status", UncertainResendFilter)
     search_fields = ("session__phone", "content")
@@ -111,6 +136,18 @@ class ConversationMessageAdmin(admin.ModelAdmin):
     def voice(self, obj: ConversationMessage) -> str:
         return voice_label(obj)
 
+    # Short headings and values keep the list inside 1280 px (the full ones are on the page).
+    @admin.display(description="envios")
+    def sends(self, obj: ConversationMessage) -> str:
+        if not obj.attempts:
+            return "—"
+        resent = f" ({obj.uncertain_resends} sem confirmação)" if obj.uncertain_resends else ""
+        return f"{obj.attempts}{resent}"
+
+    @admin.display(description="erro")
+    def short_error(self, obj: ConversationMessage) -> str:
+        return (obj.error[:60] + "…") if len(obj.error) > 60 else obj.error
+
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # history is evidence: staff read it, never edit it
 
@@ -119,9 +156,10 @@ class ConversationMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(VoiceNote)
-class VoiceNoteAdmin(admin.ModelAdmin):
+class VoiceNoteAdmin(PtBrModelAdmin):
     """Read-only: what was received, how long it was, and what became of it (never the audio itself)."""
 
+    gender = "f"
     list_display = ("message", "gateway", "voice", "seconds", "size_bytes", "status", "failure", "provider")
     list_filter = ("status", "failure", "gateway")
     exclude = ("audio",)

@@ -20,10 +20,37 @@ from clinicbot.core.logs import CorrelationFilter, MaskingFilter, logging_config
         ("fixo 551130000000.", "fixo 5511****0000."),
         ("sessão 12345 às 10:30 em 2026-05-13", "sessão 12345 às 10:30 em 2026-05-13"),
         ("consulta 2026-05-13 10:30:00", "consulta 2026-05-13 10:30:00"),
+        ("ligue (11) 99999-0001 ou 11 3000-0000", "ligue 11*****0001 ou 11****0000"),
+        ("celular 11999990001", "celular 11*****0001"),
+        ("jid 447911123456@s.whatsapp.net", "jid 4479****3456@s.whatsapp.net"),
+        ("uk +44 7911 123456", "uk 4479****3456"),
+        ("conversa sim:5511900000099", "conversa sim:5511*****0099"),
+        ("telefone: 0800 123 4567", "telefone: 08*****4567"),
+        ("GET /api/v1/conversations/447911123456 200", "GET /api/v1/conversations/4479****3456 200"),
+        ("GET /api/v1/conversations/%2B447911123456", "GET /api/v1/conversations/%2B4479****3456"),
     ],
 )
-def test_phone_runs_of_ten_or_more_digits_keep_only_four_at_each_end(text, masked):
+def test_phone_numbers_are_masked_by_their_shape_or_the_word_before_them(text, masked):
     assert mask_phones(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Task clinicbot.whatsapp.tasks.sweep_unprocessed succeeded in 0.0011373011s: None",
+        "created at 1760000000, expires 1760000000123",
+        "row 12345678901234 of batch 2026051310",
+        "wamid.HBgNNTUxMTk5OTk5MDAwMRUCABIYFjNFQjA",
+        "took 1234567.891 ms",
+    ],
+)
+def test_long_numbers_that_are_not_phones_are_left_alone(text):
+    assert mask_phones(text) == text
+
+
+def test_extra_fields_that_hold_phones_are_masked_whatever_their_shape():
+    line = emit("t.phonefield", logging.INFO, "sent", to="447911123456", wa_id="12025550123", attempts=3)
+    assert (line["to"], line["wa_id"], line["attempts"]) == ("4479****3456", "12*****0123", 3)
 
 
 def test_names_keep_initials_only():

@@ -4,12 +4,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.wording import counted
+
 from .models import SyncEvent, SyncStatus
 from .services import sync_event_resend
 
 
 @admin.register(SyncEvent)
-class SyncEventAdmin(admin.ModelAdmin):
+class SyncEventAdmin(PtBrModelAdmin):
     list_display = ("id", "created_at", "event", "appointment", "status", "attempts", "last_status_code")
     list_filter = ("status", "event")
     readonly_fields = [f.name for f in SyncEvent._meta.fields]
@@ -23,4 +26,8 @@ class SyncEventAdmin(admin.ModelAdmin):
         ids = list(queryset.exclude(status=SyncStatus.PENDING).values_list("id", flat=True))
         for event_id in ids:
             sync_event_resend(event_id=event_id)
-        self.message_user(request, f"{len(ids)} evento(s) reenviado(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            counted(len(ids), "%(n)d evento reenviado.", "%(n)d eventos reenviados."),
+            messages.SUCCESS,
+        )

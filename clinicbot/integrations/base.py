@@ -1,6 +1,6 @@
 """The integration point with the clinic's management system.
 
-Every implementation hears the same three booking events. Two ship with clinicbot:
+Every implementation hears the same four booking events. Two ship with clinicbot:
 
 * :class:`~clinicbot.integrations.ics.IcsFeedSync` — *pull*: the per-doctor iCalendar
   feed (``/calendar/<doctor>.ics?token=…``) is read live from the agenda, so it has
@@ -25,8 +25,11 @@ class ClinicSystemSync(Protocol):
 
     name: str
 
+    def booking_created(self, appointment: Appointment) -> None:
+        """A new booking (the patient said yes in the chat, or staff or the API booked it)."""
+
     def booking_confirmed(self, appointment: Appointment) -> None:
-        """The patient confirmed a new booking."""
+        """The patient confirmed they will come (a reminder's answer, or the front desk)."""
 
     def booking_cancelled(self, appointment: Appointment) -> None:
         """A booking was cancelled (by the patient or by staff)."""

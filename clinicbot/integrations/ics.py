@@ -19,8 +19,11 @@ class IcsFeedSync:
 
     name = "ics"
 
-    def booking_confirmed(self, appointment: Appointment) -> None:
+    def booking_created(self, appointment: Appointment) -> None:
         """The feed shows it on the next poll."""
+
+    def booking_confirmed(self, appointment: Appointment) -> None:
+        """The feed notes it on the next poll."""
 
     def booking_cancelled(self, appointment: Appointment) -> None:
         """The feed drops it on the next poll."""

@@ -13,7 +13,9 @@ from .registry import sync_backends
 def on_booking_changed(sender: Any, *, event: BookingEvent, appointment: Appointment, **_: Any) -> None:
     """Receiver of ``scheduling.events.booking_changed`` (runs inside the booking's transaction)."""
     for backend in sync_backends():
-        if event == BookingEvent.CONFIRMED:
+        if event == BookingEvent.CREATED:
+            backend.booking_created(appointment)
+        elif event == BookingEvent.CONFIRMED:
             backend.booking_confirmed(appointment)
         elif event == BookingEvent.CANCELLED:
             backend.booking_cancelled(appointment)

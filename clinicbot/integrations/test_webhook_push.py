@@ -47,7 +47,7 @@ def book(phone: str = "5519996600001") -> Appointment:
     p = Patient(phone, NOW)
     p.says("sou Marta Reis, quero clinico geral amanha as 10h, unimed")
     assert "Consulta marcada" in p.says("sim")
-    return Appointment.objects.get(phone=phone, status=AppointmentStatus.PENDING)
+    return Appointment.objects.get(phone=phone, status=AppointmentStatus.BOOKED)
 
 
 def call_logs() -> list[GatewayCallLog]:
@@ -67,7 +67,7 @@ def test_a_confirmed_booking_is_pushed_signed_with_the_appointment_data():
     expected = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["X-Clinicbot-Signature"], expected)
     body = json.loads(raw)
-    assert body["event"] == headers["X-Clinicbot-Event"] == "booking.confirmed"
+    assert body["event"] == headers["X-Clinicbot-Event"] == "booking.created"
     assert str(body["sent_at"]) == headers["X-Clinicbot-Timestamp"]  # the timestamp is signed too
     assert str(body["id"]) == headers["X-Clinicbot-Delivery"]
     data = body["appointment"]
@@ -76,7 +76,7 @@ def test_a_confirmed_booking_is_pushed_signed_with_the_appointment_data():
     assert data["doctor"]["name"] == appt.doctor.name
     assert data["start"] == "2026-05-14T10:00:00-03:00"  # clinic time, with its offset
     (log,) = call_logs()
-    assert log.ok and log.status_code == 200 and log.operation == "booking.confirmed"
+    assert log.ok and log.status_code == 200 and log.operation == "booking.created"
     assert SyncEvent.objects.get().status == SyncStatus.DELIVERED
 
 
@@ -145,7 +145,7 @@ def test_cancel_and_reschedule_are_pushed_once_each():
         scheduling.appointment_cancel(appointment_id=moved.id)
         scheduling.appointment_cancel(appointment_id=moved.id)  # already cancelled: nothing new
     events = [b["event"] for b in system.bodies()]
-    assert events == ["booking.confirmed", "booking.rescheduled", "booking.cancelled"]
+    assert events == ["booking.created", "booking.rescheduled", "booking.cancelled"]
     rescheduled = system.bodies()[1]["appointment"]
     assert rescheduled["rescheduled_from"] == appt.confirmation_code
     assert rescheduled["start"] == "2026-05-14T11:00:00-03:00"
@@ -157,8 +157,8 @@ def test_a_rolled_back_booking_pushes_nothing():
         with pytest.raises(RuntimeError), transaction.atomic():
             scheduling.appointment_cancel(appointment_id=appt.id)
             raise RuntimeError("the surrounding turn failed")
-    assert [b["event"] for b in system.bodies()] == ["booking.confirmed"]
-    assert Appointment.objects.get(id=appt.id).status == AppointmentStatus.PENDING
+    assert [b["event"] for b in system.bodies()] == ["booking.created"]
+    assert Appointment.objects.get(id=appt.id).status == AppointmentStatus.BOOKED
 
 
 def test_without_a_url_nothing_is_recorded_or_sent():
@@ -171,7 +171,7 @@ def test_the_sweeper_sends_an_event_whose_task_was_lost():
     appt = book()
     # Stored with the booking but never enqueued (say the broker was down at commit time).
     SyncEvent.objects.create(
-        event="booking.confirmed", appointment=appt, body={"appointment": appointment_body(appt)}
+        event="booking.created", appointment=appt, body={"appointment": appointment_body(appt)}
     )
     SyncEvent.objects.update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
     with FakeClinicSystem() as system, push_settings(system.url):

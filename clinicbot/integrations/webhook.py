@@ -17,8 +17,12 @@ class WebhookSync:
 
     name = "webhook"
 
+    def booking_created(self, appointment: Appointment) -> None:
+        """``booking.created``."""
+        sync_event_record(event=BookingEvent.CREATED, appointment=appointment)
+
     def booking_confirmed(self, appointment: Appointment) -> None:
-        """``booking.confirmed``."""
+        """``booking.confirmed``: the patient confirmed they will come."""
         sync_event_record(event=BookingEvent.CONFIRMED, appointment=appointment)
 
     def booking_cancelled(self, appointment: Appointment) -> None:

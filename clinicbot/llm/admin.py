@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+
 from .models import ConversationTokenUsage, Purpose, TokenUsage
 
 
-class _ReadOnly(admin.ModelAdmin):
+class _ReadOnly(PtBrModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

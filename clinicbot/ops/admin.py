@@ -2,18 +2,21 @@
 
 from django.contrib import admin
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
+
 from .models import DailyMetrics, GatewayCallLog, OutboundNotification
 
 
 @admin.register(OutboundNotification)
-class OutboundNotificationAdmin(admin.ModelAdmin):
+class OutboundNotificationAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("scheduled_for", "type", "phone", "status", "attempts", "sent_at")
     list_filter = ("status", "type")
     search_fields = ("phone", "text")
 
 
 @admin.register(DailyMetrics)
-class DailyMetricsAdmin(admin.ModelAdmin):
+class DailyMetricsAdmin(PtBrModelAdmin):
     list_display = (
         "date",
         "conversations",
@@ -32,7 +35,8 @@ class DailyMetricsAdmin(admin.ModelAdmin):
 
 
 @admin.register(GatewayCallLog)
-class GatewayCallLogAdmin(admin.ModelAdmin):
+class GatewayCallLogAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = ("created_at", "gateway", "operation", "status_code", "ok", "duration_ms")
     list_filter = ("gateway", "ok")
 

@@ -14,18 +14,26 @@ from clinicbot.core.access import staff_permission_required
 
 from .charts import dashboard_charts, funnel_totals
 from .models import DailyMetrics
+from .rollup import today_metrics
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
 
 
-def dashboard_rows(*, last: dt.date, days: int) -> list[DailyMetrics]:
-    """One row per day of the period, oldest first; days never rolled up are zeros."""
+def dashboard_rows(*, now: dt.datetime, days: int) -> list[DailyMetrics]:
+    """One row per day of the period ending today, oldest first.
+
+    Today is computed live (:func:`~clinicbot.ops.rollup.today_metrics`); earlier days are
+    the stored roll-ups, and days never rolled up are zeros.
+    """
+    last = timezone.localdate(now)
     first = last - dt.timedelta(days=days - 1)
-    stored = {row.date: row for row in DailyMetrics.objects.filter(date__gte=first, date__lte=last)}
-    return [
-        stored.get(day) or DailyMetrics(date=day) for day in (first + dt.timedelta(n) for n in range(days))
+    stored = {row.date: row for row in DailyMetrics.objects.filter(date__gte=first, date__lt=last)}
+    earlier = [
+        stored.get(day) or DailyMetrics(date=day)
+        for day in (first + dt.timedelta(n) for n in range(days - 1))
     ]
+    return [*earlier, today_metrics(now=now)]
 
 
 @staff_permission_required("ops.view_dailymetrics")
@@ -36,10 +44,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except ValueError:
         days = DEFAULT_PERIOD
     days = days if days in PERIODS else DEFAULT_PERIOD
-    rows = dashboard_rows(last=timezone.localdate(), days=days)
+    rows = dashboard_rows(now=timezone.now(), days=days)
     conversations = sum(r.conversations for r in rows)
     bookings = sum(r.bookings for r in rows)
-    computed = [r.computed_at for r in rows if r.computed_at]
+    computed = [r.computed_at for r in rows[:-1] if r.computed_at]
     context = {
         **admin.site.each_context(request),  # the admin's header, links and theme
         "title": "Painel do assistente",
@@ -56,6 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "funnel": funnel_totals(rows),
         # pygal builds the SVG from numbers and our own labels: nothing user-supplied.
         "charts": [(c.key, c.title, mark_safe(c.svg)) for c in dashboard_charts(rows)],  # noqa: S308
-        "computed_at": max(computed) if computed else None,
+        "computed_at": max(computed) if computed else None,  # of the earlier days' roll-ups
+        "today": rows[-1],
     }
     return render(request, "ops/dashboard.html", context)

@@ -77,8 +77,8 @@ class DailyMetrics(models.Model):
     computed_at = models.DateTimeField("calculado em", null=True, blank=True)
 
     class Meta:
-        verbose_name = "métricas do dia"
-        verbose_name_plural = "métricas diárias"
+        verbose_name = "resumo diário"
+        verbose_name_plural = "resumos diários"
         ordering = ["-date"]
 
     def __str__(self) -> str:
@@ -87,6 +87,31 @@ class DailyMetrics(models.Model):
     @property
     def conversion_rate(self) -> float:
         return self.bookings / self.conversations if self.conversations else 0.0
+
+
+class HandoffSource(models.TextChoices):
+    ASSISTANT = "assistant", "pelo assistente"  # asked for a person, a complaint, self-harm, stuck
+    STAFF = "staff", "pela equipe"  # a staff member wrote to a conversation the assistant had
+
+
+class HandoffEvent(models.Model):
+    """One hand-off of a conversation to a person, when it happened (counted per day).
+
+    An event, not a state: a conversation handed off, handed back and handed off again
+    on one day is two hand-offs. Nothing about the patient is stored (not even the
+    conversation), so it outlives erasures and retention untouched.
+    """
+
+    at = models.DateTimeField("quando", db_index=True)
+    source = models.CharField("transferida", max_length=12, choices=HandoffSource.choices)
+
+    class Meta:
+        verbose_name = "transferência para a equipe"
+        verbose_name_plural = "transferências para a equipe"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} ({self.get_source_display()})"
 
 
 class GatewayCallLogQuerySet(models.QuerySet["GatewayCallLog"]):

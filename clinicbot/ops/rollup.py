@@ -10,17 +10,24 @@ gives the same row (idempotent upsert). Definitions, all on the clinic's day
   conversion rate = bookings / conversations;
 * cancellations — appointments cancelled that day (excluding the old half of a move);
 * no-shows — appointments of that day that staff marked as "não compareceu";
-* hand-offs and the booking funnel — recorded on each turn in the session
-  (:mod:`clinicbot.ops.turns`). The funnel counts conversations that got *at least* to
-  each step, so each step is <= the one before;
+* hand-offs — hand-off *events* that day (:class:`~clinicbot.ops.models.HandoffEvent`: the
+  assistant passing a conversation to a person, or staff taking one over), so a
+  conversation handed back and handed off again counts twice;
+* the booking funnel — recorded on each turn in the session (:mod:`clinicbot.ops.turns`).
+  It counts conversations that got *at least* to each step, so each step is <= the one
+  before;
 * median response time — from a patient message's arrival to the computed answer
   (debounce window and queueing included; delivery by the gateway not included);
 * LLM tokens — from the llm app's usage table (0 without it).
 
 The session keeps its day-by-day funnel only for a few days and a conversation that
-expires starts a fresh state, so the funnel and hand-off counts merge with the stored
-row by keeping the higher number: a later run can add what it sees, never lose what an
-earlier run saw.
+expires starts a fresh state, so the funnel counts merge with the stored row by keeping
+the higher number: a later run can add what it sees, never lose what an earlier run saw.
+Hand-offs merge the same way, so a day rolled up before hand-off events existed keeps
+its number.
+
+Today's figures on the dashboard are computed live (:func:`today_metrics`), not read
+from the last hourly roll-up.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from django.utils import timezone
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
+from .handoffs import handoffs_between
 from .llm_usage import llm_tokens_for_day
 from .models import DailyMetrics
 from .turns import BOOKED_RANK, OPS_KEY
@@ -60,8 +68,8 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _session_figures(day: dt.date, start: dt.datetime) -> dict[str, int]:
-    """Funnel and hand-offs from the per-day records the turns left in the sessions."""
-    counts = dict.fromkeys(_MONOTONE, 0)
+    """The funnel from the per-day records the turns left in the sessions."""
+    counts = dict.fromkeys(FUNNEL_FIELDS, 0)
     key = day.isoformat()
     contexts = ConversationSession.objects.filter(
         last_activity__gte=start, context__has_key=OPS_KEY
@@ -71,7 +79,6 @@ def _session_figures(day: dt.date, start: dt.datetime) -> dict[str, int]:
         rank = int(record.get("stage", 0))
         for field, needed in FUNNEL_FIELDS.items():
             counts[field] += rank >= needed
-        counts["handoffs"] += bool(record.get("handoff"))
     return counts
 
 
@@ -109,8 +116,17 @@ def daily_metrics_compute(*, day: dt.date) -> dict[str, Any]:
         ).count(),
         "median_response_ms": _median_response_ms(start, end),
         "llm_tokens": llm_tokens_for_day(day=day).total,
+        "handoffs": handoffs_between(start, end),
         **_session_figures(day, start),
     }
+
+
+def _merged(figures: dict[str, Any], stored: DailyMetrics | None) -> dict[str, Any]:
+    """``figures`` with the monotone counts never below the stored row's (module docstring)."""
+    if stored is not None:
+        for field in _MONOTONE:
+            figures[field] = max(figures[field], getattr(stored, field))
+    return figures
 
 
 def daily_metrics_rollup(*, day: dt.date, now: dt.datetime | None = None) -> DailyMetrics:
@@ -118,13 +134,30 @@ def daily_metrics_rollup(*, day: dt.date, now: dt.datetime | None = None) -> Dai
     figures = daily_metrics_compute(day=day)
     with transaction.atomic():
         existing = DailyMetrics.objects.select_for_update().filter(date=day).first()
-        if existing is not None:
-            for field in _MONOTONE:
-                figures[field] = max(figures[field], getattr(existing, field))
         row, _ = DailyMetrics.objects.update_or_create(
-            date=day, defaults={**figures, "computed_at": now or timezone.now()}
+            date=day, defaults={**_merged(figures, existing), "computed_at": now or timezone.now()}
         )
     return row
+
+
+def today_metrics(*, now: dt.datetime | None = None) -> DailyMetrics:
+    """Today's figures computed now, not saved (a page view writes nothing).
+
+    The dashboard shows these for today, so a conversation of five minutes ago is there
+    without waiting for the hourly roll-up. Every count of the day only grows until
+    midnight, so none is shown below what today's stored roll-up already counted.
+    """
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    figures = daily_metrics_compute(day=day)
+    stored = DailyMetrics.objects.filter(date=day).first()
+    if stored is not None:
+        for field, value in figures.items():
+            if isinstance(value, int):
+                figures[field] = max(value, getattr(stored, field))
+        if figures["median_response_ms"] is None:
+            figures["median_response_ms"] = stored.median_response_ms
+    return DailyMetrics(date=day, computed_at=now, **figures)
 
 
 def recent_metrics_rollup(*, now: dt.datetime | None = None) -> list[DailyMetrics]:

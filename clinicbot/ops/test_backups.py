@@ -91,7 +91,7 @@ def test_backup_command_uses_dir_and_keep_and_restore_command_refuses_the_live_d
     for _ in range(3):
         call_command("backup", "--dir", str(tmp_path), "--keep", "2", stdout=out)
     assert len(backup_list(directory=tmp_path)) == 2
-    assert "2 backup(s) na pasta" in out.getvalue()
+    assert "2 backups na pasta" in out.getvalue()
     with pytest.raises(CommandError, match="não está vazio"):
         call_command("restore", str(backup_list(directory=tmp_path)[-1]))
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinicbot.ops.dashboard import dashboard_rows
 from clinicbot.ops.models import DailyMetrics
+from clinicbot.testing_support import Patient, load_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +37,29 @@ def test_only_staff_can_open_the_dashboard(django_user_model):
 def test_missing_days_are_zeros_and_the_period_is_complete():
     today = timezone.localdate()
     DailyMetrics.objects.create(date=today - dt.timedelta(days=2), conversations=5, bookings=2)
-    rows = dashboard_rows(last=today, days=7)
+    rows = dashboard_rows(now=timezone.now(), days=7)
     assert [r.date for r in rows] == [today - dt.timedelta(days=n) for n in range(6, -1, -1)]
     assert [r.conversations for r in rows] == [0, 0, 0, 0, 5, 0, 0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_todays_figures_are_live_without_any_roll_up(staff):
+    """A conversation of a minute ago is on the dashboard before the hourly roll-up runs."""
+    load_clinic()
+    now = timezone.now()
+    booking = Patient("5511900000021", now)
+    booking.says("oi, sou a Joana Prado, quero marcar cardiologista pela unimed")
+    booking.says("segunda que vem as 9h")
+    assert "Consulta marcada" in booking.says("sim")
+    Patient("5511900000022", now).says("quero falar com uma atendente")
+    assert not DailyMetrics.objects.exists()  # nobody ran rollup_metrics
+
+    html = staff.get("/ops/dashboard/?dias=7").content.decode()
+
+    assert 'id="card-conversations">Conversas<strong>2<' in html
+    assert 'id="card-bookings">Agendamentos<strong>1<' in html
+    assert 'id="card-handoffs">Transferências<strong>1<' in html
+    assert not DailyMetrics.objects.exists()  # a page view writes nothing
 
 
 def test_the_dashboard_renders_every_chart_as_inline_svg_with_the_numbers(staff):

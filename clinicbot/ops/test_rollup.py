@@ -14,7 +14,7 @@ from django.utils import timezone
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.llm.models import TokenUsage
-from clinicbot.ops.models import DailyMetrics
+from clinicbot.ops.models import DailyMetrics, HandoffEvent, HandoffSource
 from clinicbot.ops.rollup import daily_metrics_rollup
 from clinicbot.ops.tasks import rollup_recent_metrics
 from clinicbot.ops.turns import OPS_KEY
@@ -54,7 +54,7 @@ def bot_msg(s: ConversationSession, when: dt.datetime, status: str = DeliverySta
 
 
 def appointment(
-    *, session=None, created: dt.datetime, start: dt.datetime, status=AppointmentStatus.PENDING, **kw
+    *, session=None, created: dt.datetime, start: dt.datetime, status=AppointmentStatus.BOOKED, **kw
 ):
     appt = Appointment.objects.create(
         patient_name="Paciente",
@@ -83,8 +83,10 @@ def known_day():
     b = session(
         "5511900000002",
         last=at(DAY + dt.timedelta(days=1), 0, 30),
-        funnel={"2026-05-12": {"stage": 3}, DAY.isoformat(): {"stage": 2, "handoff": True}},
+        funnel={"2026-05-12": {"stage": 3}, DAY.isoformat(): {"stage": 2}},
     )
+    HandoffEvent.objects.create(at=at(DAY, 23, 59), source=HandoffSource.ASSISTANT)  # 02:59 UTC next day
+    HandoffEvent.objects.create(at=at(DAY + dt.timedelta(days=1), 0, 30), source=HandoffSource.STAFF)
     e = session("5511900000005", last=at(DAY, 12), funnel={DAY.isoformat(): {"stage": 1}})
     c = session("5511900000003", last=at(DAY - dt.timedelta(days=1), 23, 30))
     d = session("5511900000004", last=at(DAY, 10))
@@ -142,7 +144,7 @@ EXPECTED = {
     "bookings": 1,  # staff's booking and the move are not the assistant's new bookings
     "cancellations": 1,  # the old half of the move is not a cancellation
     "no_shows": 1,
-    "handoffs": 1,
+    "handoffs": 1,  # hand-off events of the clinic's day
     "funnel_collecting": 3,
     "funnel_choosing_slot": 2,
     "funnel_confirming": 1,
@@ -192,7 +194,10 @@ def test_a_forgotten_session_state_never_lowers_the_funnel_already_counted(known
 def test_the_command_rolls_up_the_given_date_and_reports_in_portuguese(known_day):
     out = io.StringIO()
     call_command("rollup_metrics", "--date", DAY.isoformat(), stdout=out)
-    assert "2026-05-13: 3 conversas, 1 agendamentos, conversão 33%, 1 transferências" in out.getvalue()
+    assert (
+        "2026-05-13: 3 conversas, 1 agendamento, conversão 33%, 1 transferência, 2000 tokens"
+        in out.getvalue()
+    )
     assert figures(DailyMetrics.objects.get(date=DAY)) == EXPECTED
 
 
@@ -236,3 +241,35 @@ def test_a_real_booking_conversation_is_counted_in_todays_roll_up():
     assert row.handoffs == 1
     assert row.messages_in == 7
     assert row.median_response_ms == 0.0  # the terminal chat answers in the same instant
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_hand_off_is_counted_even_after_a_hand_back(django_user_model):
+    """Hand-offs are events: handed off, handed back, handed off again = 2; staff taking over = 1 more."""
+    from clinicbot.conversations.services import session_hand_back
+    from clinicbot.staff.services import staff_reply
+
+    load_clinic()
+    now = timezone.now()
+    ana = Patient("5511900000030", now)
+    ana.says("quero falar com uma atendente")
+    session_id = ConversationSession.objects.get(phone="5511900000030").id
+    session_hand_back(session_id=session_id, now=now)
+    ana.says("oi")
+    ana.says("quero falar com um atendente de novo")
+    ana.says("alguém aí?")  # already with a person: not another hand-off
+    bruno = Patient("5511900000031", now)
+    bruno.says("qual o endereço?")
+    rita = django_user_model.objects.create_user("rita", password="x", is_staff=True)
+    bruno_id = ConversationSession.objects.get(phone="5511900000031").id
+    staff_reply(session_id=bruno_id, author=rita, text="Oi, Bruno! Posso ajudar?")
+    staff_reply(session_id=bruno_id, author=rita, text="Estamos na Av. Central, 100.")  # already hers
+
+    row = daily_metrics_rollup(day=timezone.localdate(now))
+
+    assert row.handoffs == 3
+    assert list(HandoffEvent.objects.order_by("id").values_list("source", flat=True)) == [
+        "assistant",
+        "assistant",
+        "staff",
+    ]

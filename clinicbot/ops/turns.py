@@ -1,12 +1,17 @@
-"""What every engine turn records for operations: Prometheus metrics and the day's funnel.
+"""What every engine turn records for operations: Prometheus metrics, the day's funnel, hand-offs.
 
 The booking funnel (how far each conversation got on a day: collecting → choosing_slot →
-confirming → booked) and hand-offs are kept in the session's own state, in its bookkeeping
-(``ops_days``, stored under ``context["_ops_days"]``) = ``{"2026-05-12": {"stage": 3,
-"handoff": true}, …}`` (clinic-timezone days, the last :data:`KEEP_DAYS`); no dialogue
-reset touches it. The session row is written on every turn
-anyway, so this costs no database query (a turn stays at ~6); the daily roll-up reads it
-back and keeps the highest counts it has seen (see :mod:`clinicbot.ops.rollup`).
+confirming → booked) is kept in the session's own state, in its bookkeeping
+(``ops_days``, stored under ``context["_ops_days"]``) = ``{"2026-05-12": {"stage": 3}, …}``
+(clinic-timezone days, the last :data:`KEEP_DAYS`); no dialogue reset touches it. The
+session row is written on every turn anyway, so this costs no database query (a turn
+stays at ~6); the daily roll-up reads it back and keeps the highest counts it has seen
+(see :mod:`clinicbot.ops.rollup`).
+
+A hand-off is an event, not a state: a turn that hands the conversation to a person adds
+one :class:`~clinicbot.ops.models.HandoffEvent` row (one INSERT, on those turns only), so a
+conversation handed back and handed off again the same day counts twice. (Older versions
+kept a per-day "handoff" flag in the session, which counted it once.)
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from django.utils import timezone
 
 from clinicbot.engine.state import OPS_DAYS_KEY, Bookkeeping
 
+from .handoffs import handoff_record
 from .metrics import INTENTS, TURN_EVENTS, TURN_LATENCY
+from .models import HandoffSource
 
 OPS_KEY = OPS_DAYS_KEY  # where the roll-up finds it in the stored session
 KEEP_DAYS = 8
@@ -43,14 +50,12 @@ def funnel_rank(*, state: str, mode: str, events: tuple[str, ...]) -> int:
     return _STATE_RANK.get(state, 0)
 
 
-def funnel_remember(*, kept: Bookkeeping, day: dt.date, rank: int, handoff: bool) -> None:
-    """Store the day's furthest stage and hand-off flag in the session's bookkeeping."""
+def funnel_remember(*, kept: Bookkeeping, day: dt.date, rank: int) -> None:
+    """Store the day's furthest stage in the session's bookkeeping."""
     days: dict[str, dict[str, Any]] = {k: dict(v) for k, v in kept.ops_days.items()}
     today = days.setdefault(day.isoformat(), {})
     if rank > int(today.get("stage", 0)):
         today["stage"] = rank
-    if handoff:
-        today["handoff"] = True
     if not today:
         del days[day.isoformat()]
     kept.ops_days = {k: days[k] for k in sorted(days)[-KEEP_DAYS:]}
@@ -59,8 +64,8 @@ def funnel_remember(*, kept: Bookkeeping, day: dt.date, rank: int, handoff: bool
 def observe_turn(func: _F) -> _F:
     """Decorate the pipeline's ``_run_engine(stored, text, now, catalog) -> TurnResult``.
 
-    Records the turn's duration, intent and events for ``/metrics`` and the day's funnel
-    step in the session state. Never changes the replies.
+    Records the turn's duration, intent and events for ``/metrics``, the day's funnel
+    step in the session state and a hand-off event. Never changes the replies.
     """
 
     @functools.wraps(func)
@@ -76,8 +81,11 @@ def observe_turn(func: _F) -> _F:
             kept=state.bookkeeping,
             day=timezone.localdate(now),
             rank=funnel_rank(state=state.state, mode=state.context.mode, events=result.events),
-            handoff="handoff" in result.events or "silent_handoff" in result.events,
         )
+        # "handoff" is the turn that passes the conversation on; "silent_handoff" is a
+        # message to a conversation already with a person (not a new hand-off).
+        if "handoff" in result.events:
+            handoff_record(at=now, source=HandoffSource.ASSISTANT)
         return result
 
     return wrapper  # type: ignore[return-value]

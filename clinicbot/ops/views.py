@@ -4,10 +4,17 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .health import bearer_token_matches, health_report
 from .metrics import render_latest
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page at ``/``: where each screen is. Static links only — no query, no patient data."""
+    return render(request, "ops/home.html", {"simulator_enabled": settings.SIMULATOR_ENABLED})
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -14,7 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from clinicbot.core.admin_pt import PtBrModelAdmin
 from clinicbot.core.phones import InvalidPhone, normalize_phone
+from clinicbot.core.wording import counted
 
 from .models import PrivacyAuditEntry
 from .services import PrivacyError, patient_data_erase, patient_data_export
@@ -33,7 +35,7 @@ class PatientDataForm(forms.Form):
 
 
 @admin.register(PrivacyAuditEntry)
-class PrivacyAuditEntryAdmin(admin.ModelAdmin):
+class PrivacyAuditEntryAdmin(PtBrModelAdmin):
     list_display = ("created_at", "action", "actor", "short_hash", "hash_key_id", "counts")
     list_filter = ("action",)
     search_fields = ("actor", "phone_hash")
@@ -113,8 +115,13 @@ class PrivacyAuditEntryAdmin(admin.ModelAdmin):
             result = patient_data_erase(phone=phone, actor=user, now=timezone.now())  # type: ignore[arg-type]
             self.message_user(
                 request,
-                f"Dados apagados; {result.counts['future_appointments_cancelled']} consulta(s) futura(s) "
-                f"cancelada(s). Auditoria #{result.audit_id}.",
+                "Dados apagados; "
+                + counted(
+                    result.counts["future_appointments_cancelled"],
+                    "%(n)d consulta futura cancelada",
+                    "%(n)d consultas futuras canceladas",
+                )
+                + f". Auditoria #{result.audit_id}.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:privacy_privacyauditentry_changelist"))

@@ -70,7 +70,7 @@ def test_export_then_erase_then_export_is_empty():
     )
     ConversationTokenUsage.objects.create(session_id=session.id, prompt_tokens=10)
     SyncEvent.objects.create(
-        event="booking.confirmed", appointment=past, body={"appointment": {"phone": PHONE}}
+        event="booking.created", appointment=past, body={"appointment": {"phone": PHONE}}
     )
 
     first = export("+55 (19) 99000-7001")  # any spelling of the phone works
@@ -94,7 +94,7 @@ def test_export_then_erase_then_export_is_empty():
     future.refresh_from_db()
     # The facts the clinic keeps: who saw whom when, with no way back to the patient.
     assert (past.patient_name, past.phone, past.session_id) == (ANONYMISED, ANONYMISED, None)
-    assert past.doctor_id and past.start and past.status == AppointmentStatus.PENDING
+    assert past.doctor_id and past.start and past.status == AppointmentStatus.BOOKED
     assert future.status == AppointmentStatus.CANCELLED and future.phone == ANONYMISED
     assert not WaitlistEntry.objects.exists() and not ConversationTokenUsage.objects.exists()
     assert all(PHONE not in json.dumps(e.body) for e in SyncEvent.objects.all())

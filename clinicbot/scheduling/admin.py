@@ -11,6 +11,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+
+from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.wording import counted
 
 from . import calendar_tokens, services, waitlist
 from .calendar_feed import doctor_slug
@@ -18,13 +22,15 @@ from .models import Appointment, AppointmentStatus, CalendarToken, WaitlistEntry
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(PtBrModelAdmin):
+    gender = "f"
+    # At 1280 px the list fits with the doctor and the specialty in one column (the widest
+    # values, "Otorrinolaringologia" beside a doctor's name, pushed the code off screen).
     list_display = (
         "start",
         "patient_name",
         "phone",
-        "doctor",
-        "specialty",
+        "doctor_and_specialty",
         "insurance",
         "status",
         "confirmation_code",
@@ -37,15 +43,24 @@ class AppointmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("session",)
     actions = ["confirm", "cancel", "mark_completed", "mark_no_show"]
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Appointment], label: str, call) -> None:  # type: ignore[no-untyped-def]
+    @admin.display(description="médico / especialidade", ordering="doctor__sort_name")
+    def doctor_and_specialty(self, obj: Appointment) -> str:
+        return format_html('{}<br><span class="quiet">{}</span>', obj.doctor, obj.specialty)
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Appointment], labels: tuple[str, str], call
+    ) -> None:  # type: ignore[no-untyped-def]
         for appt in queryset:
             call(appt.id)
-        self.message_user(request, f"{queryset.count()} consulta(s) {label}.", messages.SUCCESS)
+        self.message_user(request, counted(queryset.count(), *labels) + ".", messages.SUCCESS)
 
-    @admin.action(description="Confirmar as consultas selecionadas", permissions=["change"])
+    @admin.action(description="Confirmar presença (o paciente avisou que vem)", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
         self._each(
-            request, queryset, "confirmada(s)", lambda i: services.appointment_confirm(appointment_id=i)
+            request,
+            queryset,
+            ("%(n)d consulta com presença confirmada", "%(n)d consultas com presença confirmada"),
+            lambda i: services.appointment_confirm(appointment_id=i),
         )
 
     @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)", permissions=["change"])
@@ -58,7 +73,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         notified = sum(appointment_cancel_notify(appointment_id=a.id, now=now) for a in queryset)
         self.message_user(
             request,
-            f"{queryset.count()} consulta(s) cancelada(s); {notified} paciente(s) avisado(s).",
+            counted(queryset.count(), "%(n)d consulta cancelada", "%(n)d consultas canceladas")
+            + "; "
+            + counted(notified, "%(n)d paciente avisado", "%(n)d pacientes avisados")
+            + ".",
             messages.SUCCESS,
         )
 
@@ -67,7 +85,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            "realizada(s)",
+            ("%(n)d consulta marcada como realizada", "%(n)d consultas marcadas como realizadas"),
             lambda i: services.appointment_set_outcome(appointment_id=i, status=AppointmentStatus.COMPLETED),
         )
 
@@ -76,13 +94,14 @@ class AppointmentAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            "marcada(s) como falta",
+            ("%(n)d consulta marcada como falta", "%(n)d consultas marcadas como falta"),
             lambda i: services.appointment_set_outcome(appointment_id=i, status=AppointmentStatus.NO_SHOW),
         )
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(PtBrModelAdmin):
+    gender = "f"
     list_display = (
         "created_at",
         "patient_name",
@@ -126,12 +145,18 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         for entry_id in queryset.values_list("id", flat=True):
             waitlist.waitlist_cancel(entry_id=entry_id, now=now)
         self.message_user(
-            request, f"{queryset.count()} pessoa(s) tirada(s) da lista de espera.", messages.SUCCESS
+            request,
+            counted(
+                queryset.count(),
+                "%(n)d pessoa tirada da lista de espera.",
+                "%(n)d pessoas tiradas da lista de espera.",
+            ),
+            messages.SUCCESS,
         )
 
 
 @admin.register(CalendarToken)
-class CalendarTokenAdmin(admin.ModelAdmin):
+class CalendarTokenAdmin(PtBrModelAdmin):
     """Per-doctor feed links: created here (the link is shown once), revoked one by one."""
 
     list_display = ("doctor", "label", "display_hint", "active", "last_used_at", "created_at", "revoked_at")
@@ -179,5 +204,11 @@ class CalendarTokenAdmin(admin.ModelAdmin):
         for token_id in ids:
             calendar_tokens.calendar_token_revoke(token_id=token_id, now=now)
         self.message_user(
-            request, f"{len(ids)} link(s) revogado(s): deixam de abrir a agenda agora.", messages.SUCCESS
+            request,
+            counted(
+                len(ids),
+                "%(n)d link revogado: deixa de abrir a agenda agora.",
+                "%(n)d links revogados: deixam de abrir a agenda agora.",
+            ),
+            messages.SUCCESS,
         )

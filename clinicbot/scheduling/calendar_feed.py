@@ -11,7 +11,7 @@ from icalendar import Calendar, Event
 
 from clinicbot.clinics.models import Clinic, Doctor
 
-from .models import Appointment, AppointmentStatus
+from .models import Appointment
 
 # Past appointments stay visible for a while so a calendar keeps recent history.
 PAST_DAYS = 30
@@ -62,8 +62,10 @@ def doctor_calendar(*, doctor: Doctor, now: dt.datetime) -> bytes:
         event.add(
             "summary", f"Consulta: {appt.patient_name if full else patient_initials(appt.patient_name)}"
         )
-        details = f"{appt.specialty.name} · {appt.insurance.name}"
+        details = f"{appt.specialty.name} · {appt.insurance.name} · {appt.get_status_display()}"
         event.add("description", f"{details} · código {appt.confirmation_code}" if full else details)
-        event.add("status", "CONFIRMED" if appt.status == AppointmentStatus.CONFIRMED else "TENTATIVE")
+        # A booked appointment is a real booking, not a tentative one; the patient's own
+        # confirmation ("presença confirmada") is in the description, as in admin.
+        event.add("status", "CONFIRMED")
         cal.add_component(event)
     return cal.to_ical()

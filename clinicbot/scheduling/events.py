@@ -15,9 +15,12 @@ from .models import Appointment
 
 
 class BookingEvent(TextChoices):
-    CONFIRMED = "booking.confirmed", "agendamento confirmado"
-    CANCELLED = "booking.cancelled", "agendamento cancelado"
-    RESCHEDULED = "booking.rescheduled", "agendamento remarcado"
+    """What happened to a booking; the words mean what the appointment statuses mean."""
+
+    CREATED = "booking.created", "consulta marcada"  # status "booked"
+    CONFIRMED = "booking.confirmed", "presença confirmada"  # status "confirmed"
+    CANCELLED = "booking.cancelled", "consulta cancelada"
+    RESCHEDULED = "booking.rescheduled", "consulta remarcada"
 
 
 # Receivers get ``event`` (a BookingEvent) and ``appointment`` (for a reschedule, the new one;

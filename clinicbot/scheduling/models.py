@@ -10,15 +10,24 @@ from clinicbot.clinics.models import Doctor, Insurance, Specialty
 
 
 class AppointmentStatus(models.TextChoices):
-    PENDING = "pending", "pendente"
-    CONFIRMED = "confirmed", "confirmada"
+    """One meaning everywhere (chat, admin, staff agenda, API, clinic-system push, calendar feed).
+
+    * ``booked`` — the slot is the patient's: booked in the chat after the patient said
+      "sim" (and was told "Consulta marcada!"), by staff in admin or by the API;
+    * ``confirmed`` — the patient confirmed they will come, answering a reminder ("1") or
+      telling the front desk (admin action "Confirmar presença"); a step after booking;
+    * ``cancelled``, ``completed``, ``no_show`` — what became of it.
+    """
+
+    BOOKED = "booked", "agendada"
+    CONFIRMED = "confirmed", "presença confirmada"
     CANCELLED = "cancelled", "cancelada"
     COMPLETED = "completed", "realizada"
     NO_SHOW = "no_show", "não compareceu"
 
 
 # Statuses that hold a slot: two of these can never share a doctor and start.
-ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
@@ -47,7 +56,7 @@ class Appointment(models.Model):
     start = models.DateTimeField("início")
     end = models.DateTimeField("fim")
     status = models.CharField(
-        "situação", max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.PENDING
+        "situação", max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     confirmation_code = models.CharField("código", max_length=12, unique=True)
     handoff_link = models.URLField("link de atendimento", max_length=1000, blank=True)
@@ -72,7 +81,7 @@ class Appointment(models.Model):
             # on SQLite and PostgreSQL): one active appointment per doctor and start.
             models.UniqueConstraint(
                 fields=["doctor", "start"],
-                condition=models.Q(status__in=["pending", "confirmed"]),
+                condition=models.Q(status__in=["booked", "confirmed"]),
                 name="one_active_appointment_per_doctor_start",
             ),
             models.CheckConstraint(

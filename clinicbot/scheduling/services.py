@@ -53,7 +53,7 @@ def appointment_book(
         insurance_id=insurance_id,
         start=request.start,
         end=request.start + dt.timedelta(minutes=request.minutes),
-        status=AppointmentStatus.PENDING,
+        status=AppointmentStatus.BOOKED,
         confirmation_code=new_confirmation_code(),
         rescheduled_from=rescheduled_from,
     )
@@ -73,7 +73,7 @@ def appointment_book(
         raise BookingError("slot already taken")
     appt._state.adding = False
     if rescheduled_from is None:  # a move is announced once, by appointment_reschedule
-        booking_event_emit(event=BookingEvent.CONFIRMED, appointment=appt)
+        booking_event_emit(event=BookingEvent.CREATED, appointment=appt)
     record_booking("rescheduled" if rescheduled_from is not None else "booked")
     return appt
 
@@ -96,12 +96,13 @@ def appointment_cancel(*, appointment_id: int, now: dt.datetime | None = None) -
 
 
 def appointment_confirm(*, appointment_id: int) -> Appointment:
-    """The patient confirmed (a reminder's answer, or staff in admin)."""
+    """The patient confirmed they will come (a reminder's "1", or told the front desk: admin)."""
     appt = Appointment.objects.select_related("doctor", "specialty", "insurance").get(id=appointment_id)
-    if appt.status == AppointmentStatus.PENDING:
+    if appt.status == AppointmentStatus.BOOKED:
         appt.status = AppointmentStatus.CONFIRMED
         appt.save(update_fields=["status", "updated_at"])
         record_booking("confirmed")
+        booking_event_emit(event=BookingEvent.CONFIRMED, appointment=appt)
     return appt
 
 

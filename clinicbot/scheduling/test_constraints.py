@@ -53,8 +53,8 @@ def request_for(doctor, start=MONDAY_10H, phone="5511999990001", name="Ana Beatr
 
 # --------------------------------------------------------------------------- the database
 @pytest.mark.django_db
-@pytest.mark.parametrize("first", [AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED])
-@pytest.mark.parametrize("second", [AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED])
+@pytest.mark.parametrize("first", [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
+@pytest.mark.parametrize("second", [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED])
 def test_database_rejects_a_second_active_appointment_for_the_same_doctor_and_start(doctor, first, second):
     AppointmentFactory(doctor=doctor, start=MONDAY_10H, status=first)
 
@@ -71,7 +71,7 @@ def test_database_rejects_a_second_active_appointment_for_the_same_doctor_and_st
 def test_database_allows_a_new_appointment_in_a_slot_whose_appointment_is_inactive(doctor, inactive):
     AppointmentFactory(doctor=doctor, start=MONDAY_10H, status=inactive)
 
-    AppointmentFactory(doctor=doctor, start=MONDAY_10H, status=AppointmentStatus.PENDING)
+    AppointmentFactory(doctor=doctor, start=MONDAY_10H, status=AppointmentStatus.BOOKED)
 
     assert Appointment.objects.filter(doctor=doctor, start=MONDAY_10H).count() == 2
 
@@ -99,7 +99,7 @@ def test_booking_creates_a_pending_appointment_with_the_requested_data(doctor):
     appt = appointment_book(request=request_for(doctor))
 
     row = Appointment.objects.select_related("specialty", "insurance").get(pk=appt.pk)
-    assert row.status == AppointmentStatus.PENDING
+    assert row.status == AppointmentStatus.BOOKED
     assert row.start == MONDAY_10H
     assert row.end == MONDAY_10H + dt.timedelta(minutes=30)
     assert (row.specialty.name, row.insurance.name) == ("Cardiologia", "Unimed")
@@ -129,7 +129,7 @@ def test_booking_a_slot_freed_by_a_cancellation_succeeds(doctor):
     again = appointment_book(request=request_for(doctor, phone="5511999990002"))
 
     assert Appointment.objects.get(pk=first.pk).status == AppointmentStatus.CANCELLED
-    assert Appointment.objects.get(pk=again.pk).status == AppointmentStatus.PENDING
+    assert Appointment.objects.get(pk=again.pk).status == AppointmentStatus.BOOKED
 
 
 @pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_rescheduling_cancels_the_old_appointment_and_books_the_new_slot(doctor)
     old.refresh_from_db()
     new.refresh_from_db()
     assert old.status == AppointmentStatus.CANCELLED
-    assert new.status == AppointmentStatus.PENDING
+    assert new.status == AppointmentStatus.BOOKED
     assert new.start == new_start
     assert new.rescheduled_from_id == old.pk
 
@@ -181,7 +181,7 @@ def test_rescheduling_into_a_taken_slot_keeps_the_old_appointment_active(doctor)
         appointment_reschedule(appointment_id=mine.pk, request=request_for(doctor, start=taken))
 
     mine.refresh_from_db()
-    assert mine.status == AppointmentStatus.PENDING
+    assert mine.status == AppointmentStatus.BOOKED
     assert Appointment.objects.count() == 2
     assert Appointment.objects.active().count() == 2
 

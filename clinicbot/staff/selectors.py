@@ -93,13 +93,13 @@ def conversation_history(*, session_id: int) -> list[ConversationMessage]:
 class SlotState(TextChoices):
     FREE = "free", "livre"
     BOOKED = "booked", "agendada"
-    CONFIRMED = "confirmed", "confirmada"
+    CONFIRMED = "confirmed", "presença confirmada"
     COMPLETED = "completed", "realizada"
-    NO_SHOW = "no_show", "faltou"
+    NO_SHOW = "no_show", "não compareceu"
 
 
 _STATE_OF = {
-    AppointmentStatus.PENDING: SlotState.BOOKED,
+    AppointmentStatus.BOOKED: SlotState.BOOKED,
     AppointmentStatus.CONFIRMED: SlotState.CONFIRMED,
     AppointmentStatus.COMPLETED: SlotState.COMPLETED,
     AppointmentStatus.NO_SHOW: SlotState.NO_SHOW,

@@ -13,6 +13,8 @@ from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, 
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
 from clinicbot.engine.dialogue import entry as dialogue
+from clinicbot.ops.handoffs import handoff_record
+from clinicbot.ops.models import HandoffSource
 
 
 class StaffDeskError(Exception):
@@ -37,6 +39,8 @@ def staff_reply(
         stored = session_load_locked(session_id=session_id)
         if stored is None:
             raise StaffDeskError("Conversa não encontrada.")
+        if not stored.state.handed_off:  # staff take over a conversation the assistant had
+            handoff_record(at=now, source=HandoffSource.STAFF)
         dialogue.hand_to_staff(stored.state, now=now)
         message = ConversationMessage.objects.create(
             session_id=session_id,

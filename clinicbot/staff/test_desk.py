@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.testing_support import Patient, load_clinic, recepcao_group
 from clinicbot.testing_support.fake_gateway import (
@@ -174,3 +175,17 @@ def test_the_agenda_shows_free_and_booked_slots_in_clinic_time(api, staff):
 def test_the_agenda_rejects_a_bad_date(api, staff):
     response = staff.get("/staff/agenda/", {"data": "31/02"}, follow=True)
     assert "Data ou médico inválido." in response.content.decode()
+
+
+def test_the_agenda_date_is_typed_and_shown_day_first(api, staff):
+    """dd/mm/aaaa in the field (a browser date field follows the computer's language, not ours)."""
+    doctor_id = get_catalog().doctors[0].id
+    page = staff.get("/staff/agenda/", {"medico": doctor_id, "data": "07/05/2027"}).content.decode()
+    assert 'name="data" id="agenda-date" value="07/05/2027"' in page
+    assert 'type="date"' not in page
+    assert "data=2027-05-06" in page and "data=2027-05-08" in page  # 7 May, not 5 July
+    assert "sexta-feira, 07/05/2027" in page  # weekday in lower case
+    assert (
+        "Data ou médico inválido."
+        in staff.get("/staff/agenda/", {"data": "31/02/2027"}, follow=True).content.decode()
+    )

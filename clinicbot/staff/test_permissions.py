@@ -135,7 +135,7 @@ def test_a_view_only_account_cannot_run_the_appointment_actions(appointment, dja
     assert reader.get("/admin/scheduling/appointment/").status_code == 200
     admin_action(reader, "scheduling/appointment", action, [appointment.id])
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.PENDING
+    assert appointment.status == AppointmentStatus.BOOKED
 
 
 def test_the_recepcao_group_cancels_in_admin(appointment, django_user_model):

@@ -20,6 +20,7 @@ from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationSession, Direction
 from clinicbot.conversations.services import session_hand_back
 from clinicbot.core.access import staff_permission_required
+from clinicbot.core.text import person_sort_key
 from clinicbot.whatsapp.proactive import SERVICE_WINDOW
 
 from .selectors import conversation_history, doctor_day_agenda, handoff_queue
@@ -74,16 +75,26 @@ def hand_back(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("staff:queue")
 
 
+def parse_day(value: str) -> dt.date | None:
+    """A day typed as the front desk writes it ("07/12/2026") or from a link ("2026-12-07")."""
+    value = value.strip()
+    if not value:
+        return None
+    if "/" in value:
+        return dt.datetime.strptime(value, "%d/%m/%Y").date()
+    return dt.date.fromisoformat(value)
+
+
 @staff_permission_required(VIEW_AGENDA)
 def agenda(request: HttpRequest) -> HttpResponse:
     """One doctor's day: every slot, free or with its patient; previous/next day links."""
     catalog = get_catalog()
-    doctors = sorted(catalog.doctors, key=lambda d: d.name)
+    doctors = sorted(catalog.doctors, key=lambda d: person_sort_key(d.name))  # "Ícaro" before "Tiago"
     if not doctors:
         raise Http404("Nenhum médico cadastrado.")
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(catalog.clinic.timezone)).date()
     try:
-        day = dt.date.fromisoformat(request.GET.get("data", "")) if request.GET.get("data") else today
+        day = parse_day(request.GET.get("data", "")) or today
         doctor_id = int(request.GET.get("medico") or doctors[0].id)
     except ValueError:
         messages.error(request, "Data ou médico inválido.")

@@ -17,9 +17,11 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
+from clinicbot.conversations.labels import intent_label, state_label
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
 from clinicbot.core.phones import InvalidPhone, simulator_key
 
+from .formatting import whatsapp_html
 from .simulator_access import simulator_page_refusal
 
 MAX_TEXT = 4096
@@ -48,7 +50,10 @@ def simulator_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @_simulator_access(counts=True)
 def simulator_send(request: HttpRequest) -> JsonResponse:
-    """POST {"phone": "...", "text": "..."} -> {"replies": [{"text": ..., "choices": [...]}]}."""
+    """POST {"phone", "text"} -> {"replies": [{"text", "html", "choices"}], "debug"?: {"intent", "state"}}.
+
+    ``debug`` (in Portuguese) only for staff: a public visitor sees the conversation alone.
+    """
     try:
         data = json.loads(request.body or b"{}")
         key = simulator_key(str(data.get("phone", "")))
@@ -58,18 +63,20 @@ def simulator_send(request: HttpRequest) -> JsonResponse:
     if not text.strip():
         return JsonResponse({"error": "bad_request", "detail": "empty message"}, status=400)
     outcome = handle_inbound(InboundText(phone=key, text=text))
-    return JsonResponse(
-        {
-            "replies": [
-                {
-                    "text": r.text,
-                    "choices": [
-                        {"id": c.id, "title": c.title, "description": c.description} for c in r.choices
-                    ],
-                }
-                for r in outcome.replies
-            ],
-            "state": outcome.result.state.state,
-            "intent": outcome.result.parse.intent,
+    body: dict[str, Any] = {
+        "replies": [
+            {
+                "text": r.text,
+                "html": whatsapp_html(r.text),  # *negrito*, _itálico_ and links as WhatsApp shows them
+                "choices": [{"id": c.id, "title": c.title, "description": c.description} for c in r.choices],
+            }
+            for r in outcome.replies
+        ]
+    }
+    if request.user.is_staff:
+        # What the assistant understood, for staff trying it out — never for a public visitor.
+        body["debug"] = {
+            "intent": intent_label(outcome.result.parse.intent),
+            "state": state_label(str(outcome.result.state.state)),
         }
-    )
+    return JsonResponse(body)

@@ -14,11 +14,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from clinicbot.clinics.models import Doctor
 from clinicbot.conversations.inbox import Incoming, inbox_store
 from clinicbot.conversations.models import ConversationMessage, Direction
 from clinicbot.core.scheduler import running_scheduler, stop_scheduler
+from clinicbot.ops.models import DailyMetrics, NotificationType, OutboundNotification
+from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
+from clinicbot.whatsapp import embedded
 from clinicbot.whatsapp.embedded import start_embedded_worker
 
 SECRET = "embedded-secret"
@@ -118,3 +122,55 @@ def test_with_a_broker_the_server_starts_no_in_process_worker(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert start_embedded_worker() is False
     assert running_scheduler() is None
+
+
+def test_the_server_runs_reminders_waiting_list_expiry_and_the_roll_up_without_celery_beat(
+    api, settings, monkeypatch
+):
+    """On the embedded default nobody runs beat or cron: the server's own scheduler does."""
+    settings.REMINDER_LEAD_HOURS = [24]
+    monkeypatch.setattr(embedded, "FIRST_RUN_DELAY_SECONDS", 0.0)
+    # One job at a time: the in-memory test database locks whole tables (the file one waits).
+    monkeypatch.setattr(embedded, "FIRST_RUN_STAGGER_SECONDS", 1.0)
+    now = timezone.now()
+    doctor = Doctor.objects.get(name="Dr. Henrique Bastos")
+    specialty, insurance = doctor.specialties.first(), doctor.insurances.first()
+    start = (now + dt.timedelta(hours=23)).replace(second=0, microsecond=0)
+    appointment = Appointment.objects.create(
+        patient_name="Marta Reis",
+        phone="5519991120003",
+        doctor=doctor,
+        specialty=specialty,
+        insurance=insurance,
+        start=start,
+        end=start + dt.timedelta(minutes=30),
+        confirmation_code="EMB001",
+    )
+    offer = WaitlistEntry.objects.create(
+        phone="5519991120004",
+        patient_name="Ana Paula Prado",
+        specialty=specialty,
+        insurance=insurance,
+        date_from=start.date(),
+        date_to=start.date() + dt.timedelta(days=1),
+        status=WaitlistStatus.OFFERED,
+        offered_doctor=doctor,
+        offered_start=start + dt.timedelta(hours=1),
+        offer_expires_at=now - dt.timedelta(minutes=1),
+    )
+
+    assert start_embedded_worker() is True
+
+    assert wait_for(
+        lambda: OutboundNotification.objects.filter(
+            appointment=appointment, type=NotificationType.REMINDER
+        ).exists()
+    ), "no reminder"
+    assert wait_for(lambda: WaitlistEntry.objects.get(id=offer.id).status == WaitlistStatus.EXPIRED)
+    assert wait_for(lambda: DailyMetrics.objects.filter(date=timezone.localdate()).exists())
+
+
+def test_every_beat_job_but_the_heartbeat_has_an_in_process_schedule(settings):
+    jobs = {key: seconds for key, _, seconds in embedded.periodic_jobs()}
+    assert set(jobs) == set(settings.CELERY_BEAT_SCHEDULE) - {"worker-heartbeat", "sweep-unprocessed"}
+    assert jobs["send-due-notifications"] == 60.0 and jobs["rollup-daily-metrics"] == 3600.0

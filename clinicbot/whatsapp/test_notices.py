@@ -52,7 +52,7 @@ def test_staff_cancel_in_admin_notifies_the_patient_through_the_gateway(api):
     response = staff.post(
         "/admin/scheduling/appointment/", {"action": "cancel", "_selected_action": [appt.id]}, follow=True
     )
-    assert "1 paciente(s) avisado(s)" in response.content.decode()
+    assert "1 consulta cancelada; 1 paciente avisado." in response.content.decode()
     assert Appointment.objects.get(id=appt.id).status == AppointmentStatus.CANCELLED
     (request,) = api.requests
     assert request["json"]["to"] == "5519997700001"

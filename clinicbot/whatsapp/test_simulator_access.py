@@ -96,11 +96,11 @@ def test_a_simulator_phone_never_reaches_the_whatsapp_patient_with_that_number(m
     asked = simulate(staff, "quero cancelar minha consulta").json()
     shown = " ".join(r["text"] for r in asked["replies"])
     assert "Henrique" not in shown and "Marta" not in shown, shown
-    assert asked["state"] != "confirming_cancel"
+    assert asked["debug"]["state"] != "confirmando cancelamento"
     simulate(staff, "sim")
 
     marta.refresh_from_db()
-    assert marta.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+    assert marta.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
     assert ConversationMessage.objects.filter(session=real_session).count() == real_messages
     simulated = ConversationSession.objects.get(phone=f"sim:{PATIENT_PHONE}")
     assert simulated.patient_name == "" and simulated.messages.count() == 4
@@ -205,3 +205,12 @@ def test_health_reports_a_deployment_open_to_unauthenticated_messages_as_unhealt
     body = response.json()
     assert body["status"] == "unhealthy"
     assert body["inbound"] == {"authenticated": False, "unauthenticated": ["simulator_public"]}
+
+
+def test_the_understanding_line_is_for_staff_and_in_portuguese(settings, staff):
+    load_clinic()
+    body = simulate(staff, "quero marcar cardiologia").json()
+    assert body["debug"] == {"intent": "marcar consulta", "state": "coletando dados"}
+    settings.SIMULATOR_PUBLIC = True
+    public = simulate(Client(), "quero marcar cardiologia").json()
+    assert "debug" not in public and "intent" not in public and "state" not in public

@@ -16,7 +16,7 @@ from . import booking, offers
 from .turn import Turn, ask, resume
 
 # Appointment statuses the patient is shown, by template ("agendada", "confirmada").
-STATUS_TEMPLATES = {"pending": "status_pending", "confirmed": "status_confirmed"}
+STATUS_TEMPLATES = {"booked": "status_booked", "confirmed": "status_confirmed"}
 
 
 def describe(appt: AppointmentInfo, turn: Turn) -> str:

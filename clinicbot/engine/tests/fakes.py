@@ -134,7 +134,7 @@ class FakeBookings:
             request.specialty,
             request.insurance,
             request.start,
-            "pending",
+            "booked",
             f"C{len(self.rows) + 1:05d}",
         )
         self.rows[appt.id] = appt
@@ -178,7 +178,7 @@ class FakeBookings:
 
     def active_for(self, phone: str) -> list[AppointmentInfo]:
         return sorted(
-            (a for a in self.rows.values() if a.status in ("pending", "confirmed")), key=lambda a: a.start
+            (a for a in self.rows.values() if a.status in ("booked", "confirmed")), key=lambda a: a.start
         )
 
 

@@ -17,5 +17,4 @@ class Command(BaseCommand):
             counts = clinic_import_file(path=options["file"])
         except ClinicFileError as exc:
             raise CommandError(str(exc)) from None
-        summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v)
-        self.stdout.write(self.style.SUCCESS(f"Clinic imported from {options['file']}: {summary}"))
+        self.stdout.write(self.style.SUCCESS(f"Clinic imported from {options['file']}: {counts.summary()}"))

@@ -1,7 +1,9 @@
-"""manage.py chat [--phone N] — talk to the assistant in a terminal.
+"""manage.py chat [--phone N] [--verbose] — talk to the assistant in a terminal.
 
 Interactive on a terminal; with standard input from a pipe or file it reads one patient
-message per line and prints each reply, so conversations can be scripted.
+message per line and prints each reply, so conversations can be scripted. The log lines
+of each turn (JSON) would land in the middle of the conversation: they go to
+``var/chat.log`` instead, or to the terminal with ``--verbose``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinicbot.clinics.models import Clinic
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
+from clinicbot.core.logs import logs_to_file
 from clinicbot.core.phones import InvalidPhone, normalize_phone
 
 DEMO_CLINIC = Path(settings.BASE_DIR) / "demo" / "clinic.yaml"
+
+
+def chat_log_path() -> Path:
+    """Where the chat's log lines go unless ``--verbose``."""
+    return Path(settings.VAR_DIR) / "chat.log"
 
 
 class Command(BaseCommand):
@@ -26,8 +34,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--phone", default="5511900000001", help="the patient's phone number")
+        parser.add_argument(
+            "--verbose", action="store_true", help="print the log lines here (default: var/chat.log)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["verbose"]:
+            self._chat(opts)
+            return
+        with logs_to_file(chat_log_path()):
+            self._chat(opts)
+
+    def _chat(self, opts: dict[str, Any]) -> None:
         try:
             phone = normalize_phone(opts["phone"])
         except InvalidPhone as exc:
@@ -41,6 +59,11 @@ class Command(BaseCommand):
             clinic = Clinic.objects.first()
             self.stdout.write(
                 f"Conversa com o assistente da {clinic} (telefone {phone}). Ctrl-D para sair.\n"
+                + (
+                    ""
+                    if opts["verbose"]
+                    else f"(registro técnico em {chat_log_path()}; --verbose mostra aqui)\n"
+                )
             )
         while True:
             try:

@@ -1,16 +1,19 @@
-"""manage.py evaluate --clinic FILE [--nlu FILE] [--dialogues FILE] [--json]"""
+"""manage.py evaluate --clinic FILE [--nlu FILE] [--dialogues FILE] [--json] [--verbose]"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from clinicbot.conversations.evaluation import EvaluationFileError, run_evaluation
+from clinicbot.core.logs import logs_to_file
 
 
 class Command(BaseCommand):
@@ -23,12 +26,23 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--verbose-turns", action="store_true", help="print every turn and reply")
         parser.add_argument(
+            "--verbose", action="store_true", help="print the log lines here (default: var/evaluate.log)"
+        )
+        parser.add_argument(
             "--provider",
             choices=["offline", "gemini", "openai"],
             help="answer through this LLM provider (default: LLM_PROVIDER); the report's 'llm' has its tokens",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # The report is the output: the turns' log lines go to a file unless --verbose.
+        if opts["verbose"]:
+            self._evaluate(opts)
+            return
+        with logs_to_file(Path(settings.VAR_DIR) / "evaluate.log"):
+            self._evaluate(opts)
+
+    def _evaluate(self, opts: dict[str, Any]) -> None:
         # A fresh throw-away database: in-memory SQLite, or a uniquely named PostgreSQL
         # database that is dropped afterwards.
         connection.settings_dict.setdefault("TEST", {})
@@ -44,13 +58,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"[{did}] > {text}\n" + "\n".join(f"    < {r}" for r in replies))
 
         if opts.get("provider"):
-            from django.conf import settings
-
             settings.LLM_PROVIDER = opts["provider"]
         try:
             if opts["verbose_turns"]:
-                from django.conf import settings
-
                 settings.DEBUG = True
             report = run_evaluation(
                 clinic=opts["clinic"], nlu=opts.get("nlu"), dialogues=opts.get("dialogues"), on_turn=on_turn

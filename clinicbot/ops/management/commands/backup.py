@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from clinicbot.core.wording import counted
 from clinicbot.ops.backups import BackupError, backup_create, backup_list
 
 
@@ -32,4 +33,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         size_kib = path.stat().st_size / 1024
         kept = len(backup_list(directory=directory))
-        self.stdout.write(self.style.SUCCESS(f"{path} ({size_kib:.0f} KiB); {kept} backup(s) na pasta"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{path} ({size_kib:.0f} KiB); "
+                + counted(kept, "%(n)d backup na pasta", "%(n)d backups na pasta")
+            )
+        )

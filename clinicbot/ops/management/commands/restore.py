@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from django.utils import timezone
 
+from clinicbot.core.wording import counted
 from clinicbot.ops.backups import BackupError, backup_restore
 from clinicbot.privacy.erasure_log import erasure_log_reapply
 
@@ -60,6 +61,10 @@ class Command(BaseCommand):
         )
         if result.other_key:
             self.stderr.write(
-                f"aviso: {result.other_key} exclusão(ões) do registro usam outra AUDIT_HASH_KEY e não puderam "
-                "ser conferidas"
+                "aviso: "
+                + counted(
+                    result.other_key,
+                    "%(n)d exclusão do registro usa outra AUDIT_HASH_KEY e não pôde ser conferida",
+                    "%(n)d exclusões do registro usam outra AUDIT_HASH_KEY e não puderam ser conferidas",
+                )
             )

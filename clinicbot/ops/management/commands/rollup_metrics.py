@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from clinicbot.core.wording import counted
 from clinicbot.ops.rollup import daily_metrics_rollup
 
 
@@ -33,7 +34,11 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1")
         for offset in range(options["days"] - 1, -1, -1):
             row = daily_metrics_rollup(day=last - dt.timedelta(days=offset))
-            self.stdout.write(
-                f"{row.date.isoformat()}: {row.conversations} conversas, {row.bookings} agendamentos, "
-                f"conversão {row.conversion_rate:.0%}, {row.handoffs} transferências, {row.llm_tokens} tokens"
+            figures = (
+                counted(row.conversations, "%(n)d conversa", "%(n)d conversas"),
+                counted(row.bookings, "%(n)d agendamento", "%(n)d agendamentos"),
+                f"conversão {row.conversion_rate:.0%}",
+                counted(row.handoffs, "%(n)d transferência", "%(n)d transferências"),
+                counted(row.llm_tokens, "%(n)d token", "%(n)d tokens"),
             )
+            self.stdout.write(f"{row.date.isoformat()}: {', '.join(figures)}")

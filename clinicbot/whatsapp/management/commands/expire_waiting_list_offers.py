@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from clinicbot.core.wording import counted
 from clinicbot.whatsapp.tasks import expire_waiting_list_offers
 
 
@@ -13,4 +14,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         count = expire_waiting_list_offers.apply().get()
-        self.stdout.write(self.style.SUCCESS(f"{count} vaga(s) oferecida(s) ao próximo da lista."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                counted(
+                    count,
+                    "%(n)d vaga oferecida ao próximo da lista.",
+                    "%(n)d vagas oferecidas ao próximo da lista.",
+                )
+            )
+        )

@@ -10,4 +10,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         count = send_due_notifications.apply().get()
-        self.stdout.write(self.style.SUCCESS(f"{count} reminder(s) sent."))
+        self.stdout.write(self.style.SUCCESS(f"{count} {'reminder' if count == 1 else 'reminders'} sent."))
