@@ -125,6 +125,10 @@ class Context:
     offer_data: dict[str, str] = field(default_factory=dict)
     topic_age: int = 0  # turns since the subject was set: an old subject is not a follow-up's
     last_replies: str = ""  # fingerprint of the last turn's replies: never send the same twice in a row
+    # A clarifying question is pending ("Você quer: 1. …"): the requests offered, most likely
+    # first, and the message it was about (read again as the request picked).
+    clarify_options: list[str] = field(default_factory=list)
+    clarify_text: str = ""
 
     # What survives :meth:`reset`.
     SURVIVES_RESET = frozenset(
@@ -198,7 +202,7 @@ class Context:
 
 _OPTIONAL_OBJECTS = frozenset({"yes_means", "waitlist_wish"})
 _INT_LISTS = frozenset({"cancel_ids", "appointment_options"})
-_STR_LISTS = frozenset({"doctor_options", "offered"})
+_STR_LISTS = frozenset({"doctor_options", "offered", "clarify_options"})
 
 
 def _default(f: dataclasses.Field[Any]) -> Any:

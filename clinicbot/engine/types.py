@@ -128,6 +128,9 @@ class ParseResult:
     # A finer reading than the intent: "medical_advice", "complaint", "faq", "self_harm",
     # "symptom", "stop_flow", "smalltalk" (see nlu/model.py); "" when none applies.
     tag: str = ""
+    # When the reading is unsure (nothing pending): the requests the message most likely is,
+    # most likely first, for a clarifying question ("Você quer: 1. remarcar 2. cancelar…").
+    alternatives: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------- dialogue

@@ -12,7 +12,7 @@ from ..nlu.normalize import normalize
 from ..replies.format import of_clinic
 from ..state import FLOW_STATES, SessionState, State
 from ..types import ParseResult
-from . import answers, references
+from . import answers, clarify, references
 from .turn import Turn, resume
 
 _WANTS = re.compile(r"\b(?:marc\w*|agend\w*|consulta com|quero (?:um|uma)|queria (?:um|uma))\b")
@@ -31,6 +31,10 @@ def also_books(parse: ParseResult, text: str) -> bool:
     return bool(_WANTS.search(normalized) or stated_need or names_when)
 
 
+# Requests about the patient's own bookings: a question that may be one is clarified.
+_APPOINTMENT_ACTIONS = frozenset(
+    {"schedule_appointment", "reschedule_appointment", "cancel_appointment", "check_appointment"}
+)
 _QUESTION = re.compile(
     r"\?|^(?:e )?(?:o que|oque|como|por que|porque|qual|quais|quando|onde|quanto|quantos|quantas|quem|"
     r"tem|voces|pode|posso|da pra|aceita\w*|faz\w*|precisa)\b"
@@ -84,8 +88,14 @@ def unanswered(st: SessionState, parse: ParseResult, text: str, turn: Turn) -> N
         turn.say(turn.t("symptom_suggestion", complaint=suggestion.complaint, specialty=suggestion.specialty))
         offer(st, "booking", specialty=suggestion.specialty)
         return
+    question = bool(_QUESTION.search(normalize(text))) or "?" in text
+    if clarify.can_ask(st, parse) and (not question or parse.alternatives[0] in _APPOINTMENT_ACTIONS):
+        # Unsure, not "não consigo ajudar": the likely requests as choices (a question the
+        # clinic's data may not answer keeps its honest "não sei", unless it is about a booking).
+        clarify.ask(st, parse, text, turn)
+        return
     turn.not_understood = True
-    if _QUESTION.search(normalize(text)) or "?" in text:
+    if question:
         turn.say(turn.t("dont_know"))
         offer(st, "handoff")
         return

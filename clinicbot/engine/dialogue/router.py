@@ -19,7 +19,7 @@ from ..nlu.names import names_someone_else
 from ..nlu.normalize import normalize
 from ..state import FLOW_STATES, Mode, SessionState, State
 from ..types import ParseResult, TurnResult
-from . import appointments, booking, confirmation, questions, references, safety, stuck, waitlist
+from . import appointments, booking, clarify, confirmation, questions, references, safety, stuck, waitlist
 from .turn import QUESTION_INTENTS, SOCIAL_INTENTS, Turn, ask, finish, has_booking_data, resume
 
 _SAME_PLAN = re.compile(r"\b(?:mesmo|mesma) (?:plano|convenio|seguro)\b")
@@ -87,6 +87,10 @@ def route(m: Message) -> None:
         m.st.context.offer, m.st.context.offer_specialty, m.st.context.offer_data = "", "", {}
         if _answer_offer(m, offered, offered_specialty, offered_data):
             return
+    if m.st.context.clarify_options:
+        if _answer_clarify(m):
+            return
+        m = Message(m.st, clarify.without_alternatives(m.parse), m.matches, m.text, m.turn)
     if m.intent != "emergency":
         if m.st.state == State.CONFIRMING_REMINDER and appointments.answer_reminder(m.st, m.parse, m.turn):
             return
@@ -125,6 +129,23 @@ def _answer_offer(m: Message, offered: str, specialty: str, data: dict[str, str]
     entities = {**data, **m.parse.entities, **({"specialty": specialty} if specialty else {})}
     _fill(Message(m.st, ParseResult("schedule_appointment", 1.0, entities), m.matches, m.text, m.turn))
     return True
+
+
+def _answer_clarify(m: Message) -> bool:
+    """The answer to "Você quer: 1. … 2. …": a pick is the original message read as that request."""
+    options, original = clarify.withdraw(m.st)
+    request = clarify.picked(options, m.parse, m.text)
+    if request == clarify.HUMAN:
+        safety.hand_off(m.st, m.turn)
+        return True
+    if request:
+        parse, matches = clarify.reread(original, request, m.turn)
+        route(Message(m.st, parse, matches, original, m.turn))
+        return True
+    if clarify.declines(m.parse, m.text):
+        m.turn.say(m.turn.t("clarify_declined"))
+        return True
+    return False
 
 
 # Intents that are never just the data a booking offer waits for.
@@ -193,6 +214,11 @@ def _picks_offered_doctor(m: Message) -> bool:
 def _gives_up(m: Message) -> bool:
     """ "deixa pra lá", "esquece", "vou pensar e te falo": the patient drops what is in progress."""
     return m.parse.tag == "stop_flow" and m.intent in {"deny", "goodbye"}
+
+
+def _unsure_request(m: Message) -> bool:
+    """A request the model barely holds while it leans to another: ask which (see clarify.py)."""
+    return m.intent != "out_of_scope" and clarify.can_ask(m.st, m.parse)
 
 
 def _state(state: State) -> Guard:
@@ -310,6 +336,7 @@ def _give_up(m: Message) -> None:
 ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_tag("complaint"), lambda m: safety.complaint(m.st, m.turn)),
     (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
+    (_unsure_request, lambda m: clarify.ask(m.st, m.parse, m.text, m.turn)),
     (_picks_offered_time, lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn, m.text)),
     (_picks_offered_doctor, lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text)),
     (_tag("medical_advice"), _medical_advice),

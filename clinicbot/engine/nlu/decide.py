@@ -67,6 +67,55 @@ SELF_HARM_WORDS = re.compile(
 ASK_LLM_BELOW = 0.55
 GUESS = 0.35
 
+# What a clarifying question may offer: the requests the assistant can act on.
+REQUESTS = (
+    "schedule_appointment",
+    "reschedule_appointment",
+    "cancel_appointment",
+    "check_appointment",
+    "ask_doctors",
+    "ask_specialties",
+    "ask_insurance",
+    "ask_exams",
+    "ask_price",
+    "ask_hours",
+    "ask_location",
+    "human_agent",
+)
+# A request worth offering holds at least this probability; at most MAX_ALTERNATIVES are.
+ALTERNATIVE_FLOOR = 0.08
+MAX_ALTERNATIVES = 3
+# Readings that are answers of their own, never replaced by a question.
+_SETTLED_TAGS = frozenset(
+    {"faq", "medical_advice", "complaint", "self_harm", "stop_flow", "smalltalk", "symptom"}
+)
+_BOOKING_DATA = frozenset({"specialty", "doctor", "insurance", "exam", "date", "time", "patient_name"})
+
+
+def plausible_requests(
+    probs: dict[str, float], intent: str, confidence: float, tag: str, entities: dict[str, str]
+) -> tuple[str, ...]:
+    """The requests an unsure reading most likely is, for a clarifying question (or none).
+
+    Two readings are unsure: "out_of_scope" below :data:`ASK_LLM_BELOW` (the assistant would
+    say "não consigo ajudar"), and a request the model itself barely holds while it leans to
+    another one ("preciso resolver aquele negócio da minha consulta": move, book or cancel?).
+    A message that names booking data, or that the model refines (an FAQ, a complaint…), is
+    never one: it has an answer of its own.
+    """
+    if tag in _SETTLED_TAGS or _BOOKING_DATA & entities.keys():
+        return ()
+    ranked = [
+        k for k in sorted(probs, key=lambda k: -probs[k]) if k in REQUESTS and probs[k] >= ALTERNATIVE_FLOOR
+    ]
+    if intent == "out_of_scope":
+        return tuple(ranked[:MAX_ALTERNATIVES]) if confidence < ASK_LLM_BELOW else ()
+    if intent not in REQUESTS or probs.get(intent, 0.0) >= GUESS or not ranked or ranked[0] == intent:
+        return ()
+    # The model's lead and the reading that stood (the rules'), then the rest.
+    options = [ranked[0], intent, *(k for k in ranked[1:] if k != intent)]
+    return tuple(options[:MAX_ALTERNATIVES])
+
 
 def decide(
     u: Reader,
@@ -77,8 +126,10 @@ def decide(
     group: str,
     today: dt.date,
     interpreter: Interpreter | None,
-) -> tuple[str, float, str]:
-    """(intent, confidence, tag) of a reading ``r`` of ``raw`` in ``state`` (contract situation ``group``).
+) -> tuple[str, float, str, tuple[str, ...]]:
+    """(intent, confidence, tag, alternatives) of a reading ``r`` of ``raw`` in ``state`` (situation ``group``).
+
+    ``alternatives`` (nothing pending, an unsure reading): see :func:`plausible_requests`.
 
     ``interpreter`` (an LLM, when the clinic configured one) is asked for a second reading
     only when the offline NLU is unsure, never about an emergency or an explicit request for
@@ -87,9 +138,11 @@ def decide(
     """
     rule_intent, rule_confidence = u._intent(r, state)
     intent, confidence, tag = rule_intent, rule_confidence, ""
+    probs: dict[str, float] = {}
     rule_emergency = u._rule_emergency(r)
     if u.model is not None and (r.text or symbol_tokens(raw)):
         prediction = u.model.predict(u.features(r, raw, group, rule_intent))
+        probs = prediction.intent_probabilities()
         as_if_idle = None if group == "idle" else u.model.predict(u.features(r, raw, "idle", rule_intent))
         intent, confidence, tag = combine(
             prediction,
@@ -124,4 +177,7 @@ def decide(
             intent, confidence, tag = second.intent, ASK_LLM_BELOW, ""
             for key, value in second.entities.items():
                 r.entities.setdefault(key, value)
-    return intent, confidence, tag
+            return intent, confidence, tag, ()
+    if group != "idle" or settled:
+        return intent, confidence, tag, ()
+    return intent, confidence, tag, plausible_requests(probs, intent, confidence, tag, r.entities)

@@ -194,7 +194,7 @@ class Understanding:
         the clinic's own names before it counts.
         """
         r = self.read(raw, state=state, today=today, now_time=now_time, expect=expect)
-        intent, confidence, tag = decide(
+        intent, confidence, tag, alternatives = decide(
             self, r, raw, state=state, group=state_group(state, expect), today=today, interpreter=interpreter
         )
         choice = r.choice if state in CHOICE_STATES or intent == "provide_info" else None
@@ -205,6 +205,7 @@ class Understanding:
             choice=choice,
             negated=frozenset(r.matches.negated),
             tag=tag,
+            alternatives=alternatives,
         )
         return parse, r.matches
 

@@ -28,6 +28,27 @@ DEFAULTS: dict[str, str] = {
         "Desculpe, com isso eu não consigo ajudar. 🙏 Posso marcar, remarcar ou cancelar consultas e "
         "responder dúvidas sobre a clínica. Se preferir, digite *atendente* para falar com a nossa equipe."
     ),
+    # The clarifying question (engine/dialogue/clarify.py) and the requests it may offer.
+    "clarify": (
+        "Não sei se entendi bem. 🤔 Você quer:\n{options}\n"
+        "É só responder com o número — ou me contar com outras palavras."
+    ),
+    "clarify_declined": (
+        "Tudo bem! Me conte com outras palavras o que você precisa, ou digite *atendente* para falar "
+        "com a nossa equipe."
+    ),
+    "clarify_schedule_appointment": "Marcar uma consulta",
+    "clarify_reschedule_appointment": "Remarcar uma consulta",
+    "clarify_cancel_appointment": "Cancelar uma consulta",
+    "clarify_check_appointment": "Ver minhas consultas",
+    "clarify_ask_doctors": "Saber dos médicos",
+    "clarify_ask_specialties": "Saber das especialidades",
+    "clarify_ask_insurance": "Saber dos convênios",
+    "clarify_ask_exams": "Saber dos exames",
+    "clarify_ask_price": "Saber os valores",
+    "clarify_ask_hours": "Saber os horários",
+    "clarify_ask_location": "Saber o endereço",
+    "clarify_human_agent": "Falar com a recepção",
     "emergency": (
         "⚠️ Isso pode ser uma emergência. Ligue *agora* para o SAMU (192) ou vá à UPA ou ao pronto-socorro "
         "mais próximo. Não espere por uma consulta agendada. Nossa equipe foi avisada."

@@ -19,6 +19,7 @@ from clinicbot.engine.types import (
     ExamInfo,
     FaqItem,
     NamedItem,
+    Reply,
     SessionState,
     TimeRange,
 )
@@ -194,9 +195,11 @@ class Conversation:
         self.now = now
         self.policy = Policy()
         self.last_events: tuple[str, ...] = ()
+        self.last_replies: tuple[Reply, ...] = ()
 
     def says(self, text: str) -> str:
         turn = Turn(self.catalog, self.understanding, self.availability, self.bookings, self.now)
         result = self.policy.handle(self.state, text, turn)
         self.last_events = result.events
+        self.last_replies = result.replies
         return "\n".join(r.text for r in result.replies)
