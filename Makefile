@@ -96,6 +96,7 @@ lint: setup
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	PYTHONPATH=scripts $(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) var

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "clinicbot.conversations",
     "clinicbot.ops",
     "clinicbot.whatsapp",
+    "clinicbot.outreach",
     "clinicbot.llm",
     "clinicbot.privacy",
     "clinicbot.integrations",

@@ -18,11 +18,11 @@ from icalendar import Calendar
 from clinicbot.api.models import ApiScope
 from clinicbot.api.services import api_key_create
 from clinicbot.integrations.models import SyncEvent
+from clinicbot.outreach.reminders import notifications_send_due
 from clinicbot.scheduling.calendar_tokens import calendar_token_create
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
 from clinicbot.testing_support.api import ApiClient, next_weekday
-from clinicbot.whatsapp.reminders import notifications_send_due
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 BOOKED_AT = next_weekday(2, at=dt.time(10, 0))  # a coming Wednesday (the feed shows what is ahead)

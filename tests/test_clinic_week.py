@@ -24,15 +24,15 @@ from clinicbot.conversations.pipeline import InboundText, handle_inbound
 from clinicbot.conversations.services import session_hand_back
 from clinicbot.core.clock import FrozenClock
 from clinicbot.engine.nlu.normalize import fold
-from clinicbot.ops.models import NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationType, OutboundNotification
+from clinicbot.outreach.reminders import notifications_send_due
+from clinicbot.outreach.waitlist import waitlist_expire_offers
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.staff.services import staff_reply
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
-from clinicbot.whatsapp.reminders import notifications_send_due
-from clinicbot.whatsapp.waitlist import waitlist_expire_offers
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 MON, TUE, WED, THU, FRI = (dt.date(2026, 5, d) for d in range(11, 16))

@@ -22,9 +22,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clinicbot.api.services import api_key_create
 from clinicbot.clinics.models import Doctor, Holiday, Specialty
 from clinicbot.conversations.models import ConversationSession
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage, TokenUsage
-from clinicbot.ops.models import DailyMetrics, GatewayCallLog, NotificationType, OutboundNotification
+from clinicbot.ops.models import DailyMetrics
+from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.privacy.services import patient_data_export
 from clinicbot.scheduling.calendar_tokens import calendar_token_create
 from clinicbot.scheduling.models import Appointment, WaitlistEntry

@@ -10,13 +10,13 @@ import pytest
 from django.db import connection
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
-from clinicbot.ops.models import OutboundNotification
+from clinicbot.outreach.models import OutboundNotification
+from clinicbot.outreach.reminders import notifications_send_due
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
-from clinicbot.whatsapp.reminders import notifications_send_due
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 BOOKED_AT = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)  # Wednesday

@@ -20,14 +20,14 @@ from django.utils import timezone
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
 from clinicbot.engine.nlu.normalize import fold
-from clinicbot.ops.models import NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationType, OutboundNotification
+from clinicbot.outreach.waitlist import waitlist_expire_offers
 from clinicbot.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.services import appointment_cancel
 from clinicbot.testing_support import Patient, load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
-from clinicbot.whatsapp.waitlist import waitlist_expire_offers
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)  # a Wednesday

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.ops.models import GatewayCallLog
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import (
     meta_cloud_api,

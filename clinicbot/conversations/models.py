@@ -187,3 +187,29 @@ class VoiceNote(models.Model):
 
     def __str__(self) -> str:
         return f"voz {self.message_id} ({self.get_status_display()})"
+
+
+class HandoffSource(models.TextChoices):
+    ASSISTANT = "assistant", "pelo assistente"  # asked for a person, a complaint, self-harm, stuck
+    STAFF = "staff", "pela equipe"  # a staff member wrote to a conversation the assistant had
+
+
+class HandoffEvent(models.Model):
+    """One hand-off of a conversation to a person, when it happened (counted per day).
+
+    An event, not a state: a conversation handed off, handed back and handed off again
+    on one day is two hand-offs. Nothing about the patient is stored (not even the
+    conversation), so it outlives erasures and retention untouched.
+    """
+
+    at = models.DateTimeField("quando", db_index=True)
+    source = models.CharField("transferida", max_length=12, choices=HandoffSource.choices)
+
+    class Meta:
+        db_table = "ops_handoffevent"  # moved from ops: same table
+        verbose_name = "transferência para a equipe"
+        verbose_name_plural = "transferências para a equipe"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} ({self.get_source_display()})"

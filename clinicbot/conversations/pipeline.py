@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clinicbot.clinics.snapshot import get_catalog
+from clinicbot.conversations.turn_metrics import observe_turn
 from clinicbot.core.clock import SystemClock
 from clinicbot.core.prepared import PreparedQuery
 from clinicbot.core.text import storable_text
@@ -30,7 +31,6 @@ from clinicbot.engine.state import SessionState
 from clinicbot.engine.types import Catalog, ParseResult, Reply, TurnResult
 from clinicbot.llm.interpreter import interpreter_for
 from clinicbot.llm.services import replies_phrase
-from clinicbot.ops.turns import observe_turn
 from clinicbot.scheduling.agenda import DatabaseAvailability, DatabaseBookings, DatabaseWaitlist
 
 from . import voice_turns

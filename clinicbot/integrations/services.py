@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinicbot.clinics.snapshot import get_catalog
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.core.tasks import enqueue
-from clinicbot.ops.models import GatewayCallLog
 from clinicbot.scheduling.models import Appointment
 
 from .base import SyncError

@@ -14,8 +14,8 @@ from django.core.management.base import SystemCheckError
 from django.db import transaction
 from django.test import override_settings
 
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.engine.ports import BookingRequest
-from clinicbot.ops.models import GatewayCallLog
 from clinicbot.scheduling import services as scheduling
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic

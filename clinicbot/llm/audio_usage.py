@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from clinicbot.core.cache import safe_get, safe_set
-from clinicbot.ops.metrics import TRANSCRIBED_SECONDS
+from clinicbot.core.metrics import TRANSCRIBED_SECONDS
 
 from .cache_counters import counter_add
 from .models import ConversationTokenUsage, Purpose, TokenUsage

@@ -14,8 +14,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from clinicbot.core.metrics import VOICE_NOTES
 from clinicbot.engine.types import Catalog
-from clinicbot.ops.metrics import VOICE_NOTES
 
 from .audio_usage import audio_budget_allows, transcription_failure_record, transcription_record
 from .breaker import TRANSCRIBE, breaker_allows, breaker_record_failure, breaker_record_success

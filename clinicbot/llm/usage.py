@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
 from clinicbot.core.cache import safe_get, safe_set
-from clinicbot.ops.metrics import LLM_FALLBACKS, LLM_TOKENS
+from clinicbot.core.metrics import LLM_FALLBACKS, LLM_TOKENS
 
 from .cache_counters import counter_add
 from .models import BudgetMode, ConversationTokenUsage, Purpose, TokenUsage

@@ -3,8 +3,10 @@
 from django.contrib import admin
 
 from clinicbot.core.admin_pt import PtBrModelAdmin
+from clinicbot.core.models import GatewayCallLog
+from clinicbot.outreach.models import OutboundNotification
 
-from .models import DailyMetrics, GatewayCallLog, OutboundNotification
+from .models import DailyMetrics
 
 
 @admin.register(OutboundNotification)

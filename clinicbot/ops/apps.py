@@ -8,8 +8,7 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         from clinicbot.core import cache
-
-        from .metrics import record_cache_lookup
+        from clinicbot.core.metrics import record_cache_lookup
 
         # Cache hits/misses by key family for /metrics (core imports no other app).
         if record_cache_lookup not in cache.lookup_observers:

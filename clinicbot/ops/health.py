@@ -32,13 +32,15 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.llm.audio_usage import audio_seconds_used
 from clinicbot.llm.breaker import TRANSCRIBE, breaker_is_open
+from clinicbot.outreach.models import NotificationStatus, OutboundNotification
 from clinicbot.whatsapp.gateways.registry import GatewayConfigError, gateway_from_settings
 from clinicbot.whatsapp.simulator_access import unauthenticated_inbound
 
 from .llm_usage import llm_daily_budget, llm_tokens_for_day
-from .models import GatewayCallLog, NotificationStatus, OutboundNotification, WorkerHeartbeat
+from .models import WorkerHeartbeat
 
 BROKER_TIMEOUT_SECONDS = 2.0
 ACTIVE_WINDOW = dt.timedelta(minutes=30)

@@ -10,10 +10,10 @@ gives the same row (idempotent upsert). Definitions, all on the clinic's day
   conversion rate = bookings / conversations;
 * cancellations — appointments cancelled that day (excluding the old half of a move);
 * no-shows — appointments of that day that staff marked as "não compareceu";
-* hand-offs — hand-off *events* that day (:class:`~clinicbot.ops.models.HandoffEvent`: the
+* hand-offs — hand-off *events* that day (:class:`~clinicbot.conversations.models.HandoffEvent`: the
   assistant passing a conversation to a person, or staff taking one over), so a
   conversation handed back and handed off again counts twice;
-* the booking funnel — recorded on each turn in the session (:mod:`clinicbot.ops.turns`).
+* the booking funnel — recorded on each turn in the session (:mod:`clinicbot.conversations.turn_metrics`).
   It counts conversations that got *at least* to each step, so each step is <= the one
   before;
 * median response time — from a patient message's arrival to the computed answer
@@ -39,13 +39,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clinicbot.conversations.handoffs import handoffs_between
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.conversations.turn_metrics import BOOKED_RANK, OPS_KEY
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
-from .handoffs import handoffs_between
 from .llm_usage import llm_tokens_for_day
 from .models import DailyMetrics
-from .turns import BOOKED_RANK, OPS_KEY
 
 _DELIVERED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
 # DailyMetrics field → the funnel rank a conversation must have reached to count in it.

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.core import cache as safe_cache
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.llm.models import TokenUsage
 from clinicbot.ops import health
-from clinicbot.ops.models import GatewayCallLog, NotificationType, OutboundNotification, WorkerHeartbeat
+from clinicbot.ops.models import WorkerHeartbeat
+from clinicbot.outreach.models import NotificationType, OutboundNotification
 
 TOKEN = "health-secret-token"
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}

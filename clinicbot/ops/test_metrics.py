@@ -146,7 +146,7 @@ def test_a_booking_counts_as_booked_and_its_turns_record_the_funnel():
     assert value("clinicbot_cache_lookups_total", family="session", result="hit") - session_hit == 0
 
     from clinicbot.conversations.models import ConversationSession
-    from clinicbot.ops.turns import BOOKED_RANK, OPS_KEY
+    from clinicbot.conversations.turn_metrics import BOOKED_RANK, OPS_KEY
 
     context = ConversationSession.objects.get(phone="5519991112004").context
     assert context[OPS_KEY] == {"2026-05-13": {"stage": BOOKED_RANK}}
@@ -182,11 +182,11 @@ def test_a_non_ascii_bearer_token_is_a_401_not_a_500(settings):
 # Fresh interpreters: prometheus-client reads PROMETHEUS_MULTIPROC_DIR at import. The
 # metrics module needs no Django set-up, like a gunicorn or Celery worker at import time.
 WORKER = """
-from clinicbot.ops.metrics import MESSAGES_IN
+from clinicbot.core.metrics import MESSAGES_IN
 MESSAGES_IN.labels(gateway="zapi", type="text").inc({n})
 """
 SCRAPE = """
-from clinicbot.ops.metrics import render_latest
+from clinicbot.core.metrics import render_latest
 print(render_latest()[0].decode())
 """
 

@@ -12,12 +12,19 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
-from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
+from clinicbot.conversations.models import (
+    ConversationMessage,
+    ConversationSession,
+    DeliveryStatus,
+    Direction,
+    HandoffEvent,
+    HandoffSource,
+)
+from clinicbot.conversations.turn_metrics import OPS_KEY
 from clinicbot.llm.models import TokenUsage
-from clinicbot.ops.models import DailyMetrics, HandoffEvent, HandoffSource
+from clinicbot.ops.models import DailyMetrics
 from clinicbot.ops.rollup import daily_metrics_rollup
 from clinicbot.ops.tasks import rollup_recent_metrics
-from clinicbot.ops.turns import OPS_KEY
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
 

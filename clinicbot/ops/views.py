@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from clinicbot.core.metrics import render_latest
+
 from .health import bearer_token_matches, health_report
-from .metrics import render_latest
 
 
 @require_GET

@@ -25,7 +25,7 @@ from typing import Any
 
 from clinicbot.conversations.models import ConversationSession
 from clinicbot.core.phones import InvalidPhone, normalize_phone
-from clinicbot.ops.models import OutboundNotification
+from clinicbot.outreach.models import OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry
 
 from .models import PrivacyAction, PrivacyAuditEntry

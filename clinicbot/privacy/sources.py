@@ -32,7 +32,7 @@ from clinicbot.conversations.models import ConversationMessage, ConversationSess
 from clinicbot.core.phones import display_phone
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage
-from clinicbot.ops.models import OutboundNotification
+from clinicbot.outreach.models import OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry
 
 from .subject import Subject

@@ -20,7 +20,7 @@ from clinicbot.core.cache import safe_get
 from clinicbot.factories import AppointmentFactory, DoctorFactory
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage
-from clinicbot.ops.models import NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.privacy.models import PrivacyAction, PrivacyAuditEntry
 from clinicbot.privacy.services import patient_data_erase
 from clinicbot.privacy.sources import ANONYMISED

@@ -6,6 +6,7 @@ Every action changes appointments or the waiting list, so each needs the model's
 
 from urllib.parse import urlencode
 
+from celery import current_app
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +20,9 @@ from clinicbot.core.wording import counted
 from . import calendar_tokens, services, waitlist
 from .calendar_feed import doctor_slug
 from .models import Appointment, AppointmentStatus, CalendarToken, WaitlistEntry
+
+# clinicbot.outreach.tasks.cancel_and_notify (outreach sits above scheduling).
+CANCEL_AND_NOTIFY_TASK = "clinicbot.outreach.tasks.cancel_and_notify"
 
 
 @admin.register(Appointment)
@@ -65,12 +69,14 @@ class AppointmentAdmin(PtBrModelAdmin):
 
     @admin.action(description="Cancelar as consultas selecionadas (avisa o paciente)", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Appointment]) -> None:
-        # The notice goes through the WhatsApp outbox; imported here because scheduling sits
-        # below whatsapp in the dependency order (only this admin screen needs it).
-        from clinicbot.whatsapp.notices import appointment_cancel_notify
-
-        now = timezone.now()
-        notified = sum(appointment_cancel_notify(appointment_id=a.id, now=now) for a in queryset)
+        # Telling the patient is the outreach app's job, a layer above this one: its task runs
+        # by name, here and now (the count below needs the outcome), so no import runs upwards.
+        cancel_and_notify = current_app.tasks[CANCEL_AND_NOTIFY_TASK]
+        at = timezone.now().isoformat()
+        notified = sum(
+            bool(cancel_and_notify.apply(kwargs={"appointment_id": a.id, "at": at}, throw=True).get())
+            for a in queryset
+        )
         self.message_user(
             request,
             counted(queryset.count(), "%(n)d consulta cancelada", "%(n)d consultas canceladas")

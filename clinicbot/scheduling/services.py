@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinicbot.clinics.models import Insurance, Specialty
+from clinicbot.core.metrics import BOOKINGS, record_booking
 from clinicbot.engine.ports import BookingError, BookingRequest
-from clinicbot.ops.metrics import BOOKINGS, record_booking
 
 from .events import BookingEvent, booking_event_emit
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus

@@ -69,7 +69,7 @@ def test_admin_pages_render(staff):
         "/admin/conversations/conversationsession/",
         "/admin/clinics/doctor/",
         "/admin/conversations/conversationmessage/",
-        "/admin/ops/outboundnotification/",
+        "/admin/outreach/outboundnotification/",
     ):
         assert staff.get(url).status_code == 200, url
     session = ConversationSession.objects.get(phone="5519995500003")

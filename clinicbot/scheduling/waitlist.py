@@ -1,7 +1,7 @@
 """Waiting-list services: joining, answering an offer, and the holds that keep an offered slot.
 
 The offering itself (a message in the patient's conversation) lives in
-``clinicbot.whatsapp.waitlist``; this module only writes :class:`WaitlistEntry` rows.
+``clinicbot.outreach.waitlist``; this module only writes :class:`WaitlistEntry` rows.
 """
 
 from __future__ import annotations

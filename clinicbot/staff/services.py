@@ -8,13 +8,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from clinicbot.conversations.handoffs import handoff_record
 from clinicbot.conversations.inbox import MAX_CONTENT
-from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
+from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction, HandoffSource
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
 from clinicbot.engine.dialogue import entry as dialogue
-from clinicbot.ops.handoffs import handoff_record
-from clinicbot.ops.models import HandoffSource
 
 
 class StaffDeskError(Exception):

@@ -21,7 +21,7 @@ from clinicbot.conversations.models import ConversationSession, Direction
 from clinicbot.conversations.services import session_hand_back
 from clinicbot.core.access import staff_permission_required
 from clinicbot.core.text import person_sort_key
-from clinicbot.whatsapp.proactive import SERVICE_WINDOW
+from clinicbot.outreach.proactive import SERVICE_WINDOW
 
 from .selectors import conversation_history, doctor_day_agenda, handoff_queue
 from .services import StaffDeskError, staff_reply

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.db import connections
 
 from clinicbot.conversations.pipeline import Deferred
+from clinicbot.core.metrics import BROKER_FALLBACKS
 from clinicbot.core.tasks import enqueue
-from clinicbot.ops.metrics import BROKER_FALLBACKS
 
 from .answer import answer_conversation
 

@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from clinicbot.ops.models import GatewayCallLog
+from clinicbot.core.models import GatewayCallLog
 
 logger = logging.getLogger("clinicbot.gateway")
 

@@ -38,11 +38,16 @@ from django.utils import timezone
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.locks import conversation_lock
+from clinicbot.core.metrics import (
+    MESSAGES_OUT,
+    OUTBOUND_FAILURES,
+    OUTBOX_DUPLICATES,
+    OUTBOX_UNCERTAIN_RESENDS,
+)
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.core.phones import is_simulator_key
 from clinicbot.core.prepared import PreparedQuery
 from clinicbot.llm.speech import SpeechError
-from clinicbot.ops.metrics import MESSAGES_OUT, OUTBOUND_FAILURES, OUTBOX_DUPLICATES, OUTBOX_UNCERTAIN_RESENDS
-from clinicbot.ops.models import GatewayCallLog
 
 from .gateway_watch import gateway_call_failed, gateway_call_succeeded
 from .gateways.base import Gateway, GatewayError, OutboundChoice

@@ -15,8 +15,6 @@ from clinicbot.core.tasks import enqueue
 from .answer import answer_conversation
 from .gateways.registry import gateway_from_settings
 from .outbox import outbox_send
-from .reminders import notifications_send_due
-from .waitlist import waitlist_expire_offers, waitlist_offer_slot
 
 logger = logging.getLogger(__name__)
 
@@ -80,48 +78,3 @@ def sweep_unprocessed(older_than_seconds: int = 30) -> int:
     for session_id in unsent - session_ids:
         enqueue(send_outbox, session_id)
     return len(session_ids | unsent)
-
-
-@shared_task
-def send_due_notifications() -> int:
-    """Store the reminders that are due (each exactly once) and send them."""
-    sessions = notifications_send_due(now=timezone.now())
-    for session_id in sessions:
-        enqueue(send_outbox, session_id)
-    return len(sessions)
-
-
-@shared_task(acks_late=True)
-def offer_freed_slot(doctor_id: int, start: str, freed_at: str, appointment_id: int = 0) -> int:
-    """Offer a freed slot to the first matching waiting patient, then send the offer.
-
-    Takes the cancelled appointment's id rather than a phone (task arguments get logged):
-    its patient is never offered their own slot back.
-    """
-    session_id = waitlist_offer_slot(
-        doctor_id=doctor_id,
-        start=dt.datetime.fromisoformat(start),
-        now=dt.datetime.fromisoformat(freed_at),
-        exclude_appointment_id=appointment_id,
-    )
-    if session_id is None:
-        return 0
-    enqueue(send_outbox, session_id)
-    return 1
-
-
-@shared_task
-def expire_waiting_list_offers(at: str = "") -> int:
-    """Pass on the waiting-list offers whose hold ran out (``at``: ISO time, default now)."""
-    now = dt.datetime.fromisoformat(at) if at else timezone.now()
-    sessions = waitlist_expire_offers(now=now)
-    for session_id in sessions:
-        enqueue(send_outbox, session_id)
-    return len(sessions)
-
-
-def on_slot_freed(
-    *, doctor_id: int, start: dt.datetime, freed_at: dt.datetime, appointment_id: int = 0, **_: object
-) -> None:
-    """Receiver of ``scheduling.signals.slot_freed`` (connected in the app's ``ready``)."""
-    enqueue(offer_freed_slot, doctor_id, start.isoformat(), freed_at.isoformat(), appointment_id)

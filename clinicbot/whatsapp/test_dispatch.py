@@ -15,7 +15,7 @@ from django.test import Client
 from kombu.exceptions import OperationalError
 
 from clinicbot.conversations.models import ConversationMessage, Direction
-from clinicbot.ops.metrics import BROKER_FALLBACKS
+from clinicbot.core.metrics import BROKER_FALLBACKS
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
 from clinicbot.whatsapp import dispatch

@@ -18,7 +18,8 @@ from clinicbot.clinics.models import Doctor
 from clinicbot.conversations.inbox import Incoming, inbox_store
 from clinicbot.conversations.models import ConversationMessage, Direction
 from clinicbot.core.scheduler import running_scheduler, stop_scheduler
-from clinicbot.ops.models import DailyMetrics, NotificationType, OutboundNotification
+from clinicbot.ops.models import DailyMetrics
+from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.core.cache import safe_set
-from clinicbot.ops.metrics import OUTBOX_DUPLICATES, OUTBOX_UNCERTAIN_RESENDS
-from clinicbot.ops.models import GatewayCallLog
+from clinicbot.core.metrics import OUTBOX_DUPLICATES, OUTBOX_UNCERTAIN_RESENDS
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_status_webhook
 from clinicbot.whatsapp.gateways.meta import MetaGateway
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings

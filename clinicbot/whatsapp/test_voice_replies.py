@@ -13,8 +13,8 @@ from django.test import override_settings
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus
 from clinicbot.core.audio import inspect_audio
+from clinicbot.core.models import GatewayCallLog
 from clinicbot.llm.speech import speech_text
-from clinicbot.ops.models import GatewayCallLog
 from clinicbot.testing_support import load_clinic
 from clinicbot.testing_support.fake_gateway import FakeGatewayServer
 from clinicbot.testing_support.fake_speech import FakeSpeechServer, Heard

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from clinicbot.conversations.inbox import Incoming, inbox_store, statuses_apply
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.core.client_ip import client_ip
-from clinicbot.ops.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES, WEBHOOK_MESSAGES_REJECTED
+from clinicbot.core.metrics import MESSAGES_IN, WEBHOOK_AUTH_FAILURES, WEBHOOK_MESSAGES_REJECTED
 
 from .dispatch import dispatch_conversation
 from .gateways.base import Gateway, WebhookAuthError, WebhookPayloadError, WebhookRequest

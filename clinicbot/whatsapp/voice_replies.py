@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus
+from clinicbot.core.metrics import VOICE_REPLIES
 from clinicbot.llm.speech import SpeechError, speech_synthesize
-from clinicbot.ops.metrics import VOICE_REPLIES
 
 from .gateways.base import Gateway
 

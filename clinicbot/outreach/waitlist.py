@@ -29,7 +29,7 @@ from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.engine.dialogue import entry as dialogue
 from clinicbot.engine.replies.templates import render
 from clinicbot.engine.slots import in_period
-from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.waitlist import holds_changed, waitlist_hold
 

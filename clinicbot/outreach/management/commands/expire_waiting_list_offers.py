@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from clinicbot.core.wording import counted
-from clinicbot.whatsapp.tasks import expire_waiting_list_offers
+from clinicbot.outreach.tasks import expire_waiting_list_offers
 
 
 class Command(BaseCommand):

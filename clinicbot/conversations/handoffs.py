@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import HandoffEvent, HandoffSource
+from clinicbot.conversations.models import HandoffEvent, HandoffSource
 
 
 def handoff_record(*, at: dt.datetime, source: HandoffSource) -> None:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.engine.dialogue import entry as dialogue
-from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment
 
 from .proactive import appointment_message, proactive_message_store, session_for_phone

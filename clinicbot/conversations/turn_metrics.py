@@ -9,7 +9,7 @@ stays at ~6); the daily roll-up reads it back and keeps the highest counts it ha
 (see :mod:`clinicbot.ops.rollup`).
 
 A hand-off is an event, not a state: a turn that hands the conversation to a person adds
-one :class:`~clinicbot.ops.models.HandoffEvent` row (one INSERT, on those turns only), so a
+one :class:`~clinicbot.conversations.models.HandoffEvent` row (one INSERT, on those turns only), so a
 conversation handed back and handed off again the same day counts twice. (Older versions
 kept a per-day "handoff" flag in the session, which counted it once.)
 """
@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
+from clinicbot.conversations.models import HandoffSource
+from clinicbot.core.metrics import INTENTS, TURN_EVENTS, TURN_LATENCY
 from clinicbot.engine.state import OPS_DAYS_KEY, Bookkeeping
 
 from .handoffs import handoff_record
-from .metrics import INTENTS, TURN_EVENTS, TURN_LATENCY
-from .models import HandoffSource
 
 OPS_KEY = OPS_DAYS_KEY  # where the roll-up finds it in the stored session
 KEEP_DAYS = 8

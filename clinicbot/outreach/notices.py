@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from clinicbot.conversations.store import session_load_locked, session_save
 from clinicbot.core.tasks import enqueue
 from clinicbot.engine.dialogue import entry as dialogue
-from clinicbot.ops.models import NotificationStatus, NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationStatus, NotificationType, OutboundNotification
 from clinicbot.scheduling.models import ACTIVE_STATUSES, Appointment
 from clinicbot.scheduling.services import appointment_cancel
 
@@ -72,6 +72,6 @@ def appointment_cancel_notify(*, appointment_id: int, now: dt.datetime) -> bool:
 
 
 def _send(session_id: int) -> None:
-    from .tasks import send_outbox  # tasks import the services, not the other way round
+    from clinicbot.whatsapp.tasks import send_outbox  # tasks import the services, not the other way round
 
     enqueue(send_outbox, session_id)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from clinicbot.whatsapp.tasks import send_due_notifications
+from clinicbot.outreach.tasks import send_due_notifications
 
 
 class Command(BaseCommand):

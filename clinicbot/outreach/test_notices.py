@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.ops.models import NotificationType, OutboundNotification
+from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.testing_support import Patient, load_clinic
 from clinicbot.testing_support.fake_gateway import meta_cloud_api
