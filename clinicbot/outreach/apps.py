@@ -14,4 +14,4 @@ class OutreachConfig(AppConfig):
 
         from .tasks import on_slot_freed
 
-        slot_freed.connect(on_slot_freed, dispatch_uid="whatsapp.waitlist.slot_freed")
+        slot_freed.connect(on_slot_freed, dispatch_uid="outreach.waitlist.slot_freed")
