@@ -41,7 +41,7 @@ def set_weekly_schedule(doctor: Doctor, week: WeeklySchedule) -> list[ScheduleRa
     return ScheduleRange.objects.bulk_create(rows)
 
 
-class ClinicFactory(DjangoModelFactory):
+class ClinicFactory(DjangoModelFactory[Clinic]):
     class Meta:
         model = Clinic
 
@@ -54,7 +54,7 @@ class ClinicFactory(DjangoModelFactory):
     opening_hours = factory.LazyFunction(lambda: {"mon": ["07:00-19:00"], "sat": ["08:00-12:00"]})
 
 
-class SpecialtyFactory(DjangoModelFactory):
+class SpecialtyFactory(DjangoModelFactory[Specialty]):
     class Meta:
         model = Specialty
         django_get_or_create = ("name",)
@@ -63,7 +63,7 @@ class SpecialtyFactory(DjangoModelFactory):
     aliases = factory.LazyFunction(list)
 
 
-class InsuranceFactory(DjangoModelFactory):
+class InsuranceFactory(DjangoModelFactory[Insurance]):
     class Meta:
         model = Insurance
         django_get_or_create = ("name",)
@@ -72,7 +72,31 @@ class InsuranceFactory(DjangoModelFactory):
     aliases = factory.LazyFunction(list)
 
 
-class DoctorFactory(DjangoModelFactory):
+# DoctorFactory's post-generation hooks: factory_boy calls them with the created Doctor
+# (not the factory), so they are plain functions typed so, rather than decorated methods.
+def _doctor_specialties(
+    doctor: Doctor, create: bool, extracted: Sequence[Specialty] | None, **kwargs: object
+) -> None:
+    if not create:
+        return
+    doctor.specialties.set(extracted if extracted is not None else [SpecialtyFactory.create()])
+
+
+def _doctor_insurances(
+    doctor: Doctor, create: bool, extracted: Sequence[Insurance] | None, **kwargs: object
+) -> None:
+    if create and extracted:
+        doctor.insurances.set(extracted)
+
+
+def _doctor_schedule(
+    doctor: Doctor, create: bool, extracted: WeeklySchedule | None, **kwargs: object
+) -> None:
+    if create and extracted:
+        set_weekly_schedule(doctor, extracted)
+
+
+class DoctorFactory(DjangoModelFactory[Doctor]):
     """A doctor; ``specialties``/``insurances`` take model lists, ``schedule`` a weekly dict."""
 
     class Meta:
@@ -86,24 +110,12 @@ class DoctorFactory(DjangoModelFactory):
     appointment_minutes = None
     active = True
 
-    @factory.post_generation
-    def specialties(self, create: bool, extracted: Sequence[Specialty] | None, **kwargs: object) -> None:
-        if not create:
-            return
-        self.specialties.set(extracted if extracted is not None else [SpecialtyFactory()])
-
-    @factory.post_generation
-    def insurances(self, create: bool, extracted: Sequence[Insurance] | None, **kwargs: object) -> None:
-        if create and extracted:
-            self.insurances.set(extracted)
-
-    @factory.post_generation
-    def schedule(self, create: bool, extracted: WeeklySchedule | None, **kwargs: object) -> None:
-        if create and extracted:
-            set_weekly_schedule(self, extracted)
+    specialties = factory.PostGeneration(_doctor_specialties)
+    insurances = factory.PostGeneration(_doctor_insurances)
+    schedule = factory.PostGeneration(_doctor_schedule)
 
 
-class AppointmentFactory(DjangoModelFactory):
+class AppointmentFactory(DjangoModelFactory[Appointment]):
     """A pending appointment; by default on a new doctor at ``MONDAY_10H``."""
 
     class Meta:
@@ -112,7 +124,7 @@ class AppointmentFactory(DjangoModelFactory):
     patient_name = factory.Sequence(lambda n: f"Paciente {n}")
     phone = factory.Sequence(lambda n: f"55119{n:08d}")
     doctor = factory.SubFactory(DoctorFactory)
-    specialty = factory.LazyAttribute(lambda o: o.doctor.specialties.first() or SpecialtyFactory())
+    specialty = factory.LazyAttribute(lambda o: o.doctor.specialties.first() or SpecialtyFactory.create())
     insurance = factory.SubFactory(InsuranceFactory, name="Particular")
     start = MONDAY_10H
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=30))
@@ -120,7 +132,7 @@ class AppointmentFactory(DjangoModelFactory):
     confirmation_code = factory.Sequence(lambda n: f"T{n:05d}")
 
 
-class ConversationSessionFactory(DjangoModelFactory):
+class ConversationSessionFactory(DjangoModelFactory[ConversationSession]):
     class Meta:
         model = ConversationSession
         django_get_or_create = ("phone",)

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -403,7 +404,9 @@ ERASURE_LOG = Path(os.environ.get("ERASURE_LOG", BACKUP_DIR / "erasures.jsonl"))
 # ADMINS: comma-separated addresses; empty = no e-mail (the admin's audit entry remains).
 _admin_emails = [a.strip() for a in os.environ.get("ADMINS", "").split(",") if a.strip()]
 # Django 6 takes plain addresses; 5.2 wants (name, address) pairs.
-ADMINS: list[object] = _admin_emails if django.VERSION >= (6, 0) else [(a, a) for a in _admin_emails]
+ADMINS: list[str] | list[tuple[str, str]] = (
+    _admin_emails if django.VERSION >= (6, 0) else [(a, a) for a in _admin_emails]
+)
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", "clinicbot@localhost")
 _email_backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 _email_options = {
@@ -444,7 +447,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "clinicbot")
 # never gives up (clinicbot/worker.py); on (re)connecting it sweeps what is unanswered.
 CELERY_WORKER_CONSUMER = "clinicbot.worker:Consumer"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-CELERY_BEAT_SCHEDULE = {
+# Each entry: the task's name, its "schedule" (seconds here) and Celery's apply options.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Safety net: anything stored but not answered (a lost enqueue, a dead broker) is
     # picked up again; processing is idempotent, so a double run does nothing.
     "sweep-unprocessed": {"task": "clinicbot.whatsapp.tasks.sweep_unprocessed", "schedule": 60.0},

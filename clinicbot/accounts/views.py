@@ -47,7 +47,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     """Show a new authenticator key (QR code and text) and confirm it with a first code."""
     if not request.user.is_staff:
         return HttpResponseRedirect("/")
-    device = totp_pending_device(user=request.user)  # type: ignore[arg-type]
+    device = totp_pending_device(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if totp_enrol_confirm(device=device, token=form.cleaned_data["token"]):

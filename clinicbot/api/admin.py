@@ -29,7 +29,7 @@ class RevokedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ApiKeyForm(forms.ModelForm):
+class ApiKeyForm(forms.ModelForm):  # type: ignore[type-arg]  # generic in the stubs only, not at run time
     """The scopes as checkboxes; only free slots are ticked to start with (least privilege)."""
 
     scopes = forms.MultipleChoiceField(

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
 logger = logging.getLogger(__name__)
+
+_E = TypeVar("_E", bound=Exception)
 
 # Marks a response that already has the shape, so the middleware leaves it alone.
 _ENVELOPE_ATTR = "clinicbot_api_error"
@@ -74,11 +76,23 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _on(api: NinjaAPI, exc_class: type[_E], handler: Callable[[HttpRequest, _E], HttpResponse]) -> None:
+    """``api.add_exception_handler``, typed as it behaves.
+
+    django-ninja types a handler's argument as "the exception or its class", but it only
+    ever calls a handler with the raised instance (looked up by ``type(exc).__mro__``).
+    """
+    api.add_exception_handler(
+        exc_class, cast("Callable[[HttpRequest, _E | type[_E]], HttpResponse]", handler)
+    )
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Route every exception the framework sees to the one error shape."""
 
-    api.add_exception_handler(ApiError, lambda r, e: error_response(e.status, e.code, e.message, e.details))
-    api.add_exception_handler(
+    _on(api, ApiError, lambda r, e: error_response(e.status, e.code, e.message, e.details))
+    _on(
+        api,
         ValidationError,
         lambda r, e: error_response(422, details=_validation_details(list(e.errors))),
     )
@@ -88,21 +102,22 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="clinicbot"'
         return response
 
-    api.add_exception_handler(AuthenticationError, unauthorized)
-    api.add_exception_handler(AuthorizationError, lambda r, e: error_response(403))
-    api.add_exception_handler(Throttled, lambda r, e: error_response(429))
-    api.add_exception_handler(
+    _on(api, AuthenticationError, unauthorized)
+    _on(api, AuthorizationError, lambda r, e: error_response(403))
+    _on(api, Throttled, lambda r, e: error_response(429))
+    _on(
+        api,
         HttpError,
         # The framework's messages are English and generic: keep them as details only.
         lambda r, e: error_response(e.status_code, details=str(e) if e.status_code < 500 else None),
     )
-    api.add_exception_handler(Http404, lambda r, e: error_response(404))
+    _on(api, Http404, lambda r, e: error_response(404))
 
     def unexpected(request: HttpRequest, exc: Exception) -> JsonResponse:
         logger.exception("API error on %s %s", request.method, route_of(request))
         return error_response(500)
 
-    api.add_exception_handler(Exception, unexpected)
+    _on(api, Exception, unexpected)
 
 
 def route_of(request: HttpRequest) -> str:

@@ -59,7 +59,9 @@ class PageParams(Schema):
 class LinkedLimitOffset(PaginationBase):
     """``?limit=&offset=`` in, ``{count, next, previous, results}`` out."""
 
-    Input = PageParams
+    # django-ninja declares Input as a nested class; it only needs a Schema class here, and
+    # PageParams is the same schema the non-paginated lists take as their query.
+    Input = PageParams  # type: ignore[assignment]
     items_attribute = "results"
 
     class Output(Schema):

@@ -26,7 +26,7 @@ class InsuranceAdmin(PtBrModelAdmin):
     search_fields = ("name",)
 
 
-class ScheduleInline(admin.TabularInline):
+class ScheduleInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in the stubs only, not at run time
     model = models.ScheduleRange
     extra = 0
 

@@ -27,7 +27,7 @@ def voice_label(message: ConversationMessage) -> str:
     return "🎤 áudio" if state is None else "🎤 áudio a transcrever"
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in the stubs only, not at run time
     model = ConversationMessage
     fields = (
         "timestamp",

@@ -330,7 +330,7 @@ class Evaluation:
                 fail(f"no active appointment like {want}; active: {[describe(a) for a in active]}")
         if expect.get("no_appointment") and active:
             fail(f"expected no active appointment, found {[describe(a) for a in active]}")
-        if want := expect.get("cancelled_appointment"):
+        if gone := expect.get("cancelled_appointment"):
             cancelled = Appointment.objects.filter(phone=phone, status=AppointmentStatus.CANCELLED)
             if not any(
                 all(
@@ -341,11 +341,11 @@ class Evaluation:
                         }[k],
                         v,
                     )
-                    for k, v in want.items()
+                    for k, v in gone.items()
                 )
                 for a in cancelled
             ):
-                fail(f"no cancelled appointment like {want}")
+                fail(f"no cancelled appointment like {gone}")
         session = ConversationSession.objects.filter(phone=phone).first()
         if expect.get("human_agent") and not (session and session.handed_off):
             fail("conversation was not handed to a person")

@@ -22,8 +22,8 @@ from django.utils.safestring import SafeData, mark_safe
 
 try:  # Django 6.1+: actions are objects and have a location (list or change form)
     from django.contrib.admin.options import ActionLocation
-except ImportError:  # Django 5.2
-    ActionLocation = None
+except ImportError:  # Django 5.2 (the stubs describe the installed Django 6.x, where it exists)
+    ActionLocation = None  # type: ignore[assignment, misc]
 
 Gender = Literal["m", "f"]
 _CHANGE_LIST = ActionLocation.CHANGE_LIST if ActionLocation is not None else None
@@ -70,7 +70,7 @@ class GenderedAdminMixin:
     gender: Gender = "m"
 
     def message_user(  # type: ignore[no-untyped-def]
-        self, request: HttpRequest, message: Any, level: int = messages.INFO, *args, **kwargs
+        self, request: HttpRequest, message: Any, level: int | str = messages.INFO, *args, **kwargs
     ) -> None:
         opts = self.model._meta  # type: ignore[attr-defined]
         message = gendered_message(message, name=str(opts.verbose_name), gender=self.gender)
@@ -102,8 +102,8 @@ class GenderedAdminMixin:
             return self._gendered_actions(super().get_actions(request, action_location=action_location))  # type: ignore[misc]
 
     else:
-
-        def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Django 5.2's signature; mypy checks the branch above, the one of the installed 6.x.
+        def get_actions(self, request: HttpRequest) -> dict[str, Any]:  # type: ignore[misc]
             return self._gendered_actions(super().get_actions(request))  # type: ignore[misc]
 
 

@@ -59,13 +59,13 @@ def connect_celery_signals() -> None:
 
     tokens: dict[str, Any] = {}
 
-    @before_task_publish.connect(weak=False)
+    # Connected by call rather than as ``@signal.connect(weak=False)`` decorators (the same
+    # thing in Celery): Celery has no types, and its decorator would leave these untyped.
     def _publish(headers: dict[str, Any] | None = None, **_: Any) -> None:
         cid = _current.get()
         if headers is not None and cid and HEADER not in headers:
             headers[HEADER] = cid
 
-    @task_prerun.connect(weak=False)
     def _prerun(task_id: str | None = None, task: Any = None, **_: Any) -> None:
         request = getattr(task, "request", None)
         parent = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
@@ -74,8 +74,11 @@ def connect_celery_signals() -> None:
         if task_id:
             tokens[task_id] = _current.set(cid or parent or new_correlation_id())
 
-    @task_postrun.connect(weak=False)
     def _postrun(task_id: str | None = None, **_: Any) -> None:
         token = tokens.pop(task_id or "", None)
         if token is not None:
             _current.reset(token)
+
+    before_task_publish.connect(_publish, weak=False)
+    task_prerun.connect(_prerun, weak=False)
+    task_postrun.connect(_postrun, weak=False)

@@ -146,6 +146,7 @@ def render_latest() -> tuple[bytes, str]:
     """The exposition text of every metric (merged across processes when multiprocess)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        # prometheus_client is typed, but not this constructor (it registers itself in `registry`).
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -28,7 +28,7 @@ def deliver_sync_event(self, event_id: int) -> str:  # type: ignore[no-untyped-d
     """Push one event; 5xx/429/timeouts retry with exponential backoff, 4xx fail at once."""
     outcome = sync_event_deliver(event_id=event_id)
     if outcome is not Delivery.RETRY:
-        return outcome.value
+        return str(outcome.value)  # a str already; mypy types a narrowed member's value as Any
     if self.request.retries + 1 >= settings.CLINIC_SYSTEM_WEBHOOK_MAX_ATTEMPTS:
         sync_event_give_up(event_id=event_id)
         return Delivery.FAILED.value

@@ -72,9 +72,11 @@ class LlmInterpreter:
 
         mode = budget_mode(day=day)
         if mode == BudgetMode.OFFLINE:
-            return failed("budget")
+            failed("budget")
+            return None
         if not breaker_allows(now=self.now):
-            return failed("circuit_open")
+            failed("circuit_open")
+            return None
         request = build_reading_prompt(
             message=text,
             situation=situation,
@@ -87,7 +89,8 @@ class LlmInterpreter:
         except LLMError as exc:
             breaker_record_failure(now=self.now)
             logger.warning("LLM reading failed (%s); offline reading kept", exc.reason)
-            return failed(exc.reason)
+            failed(exc.reason)
+            return None
         breaker_record_success()
         usage_record(
             provider=self.provider.name,
@@ -101,7 +104,8 @@ class LlmInterpreter:
         if reading is None:
             # The server answered, so the breaker stays closed; the answer was no reading.
             logger.info("LLM reading unusable (not JSON or no contract intent); offline reading kept")
-            return failed("invalid")
+            failed("invalid")
+            return None
         return reading
 
 

@@ -4,6 +4,7 @@ Every action changes appointments or the waiting list, so each needs the model's
 ``change`` permission: a view-only account sees the list but cannot cancel anything.
 """
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from celery import current_app
@@ -52,8 +53,12 @@ class AppointmentAdmin(PtBrModelAdmin):
         return format_html('{}<br><span class="quiet">{}</span>', obj.doctor, obj.specialty)
 
     def _each(
-        self, request: HttpRequest, queryset: QuerySet[Appointment], labels: tuple[str, str], call
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Appointment],
+        labels: tuple[str, str],
+        call: Callable[[int], object],
+    ) -> None:
         for appt in queryset:
             call(appt.id)
         self.message_user(request, counted(queryset.count(), *labels) + ".", messages.SUCCESS)

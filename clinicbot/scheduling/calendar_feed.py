@@ -68,4 +68,5 @@ def doctor_calendar(*, doctor: Doctor, now: dt.datetime) -> bytes:
         # confirmation ("presença confirmada") is in the description, as in admin.
         event.add("status", "CONFIRMED")
         cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar's to_ical() is unannotated (Any); it returns bytes
+    return ical

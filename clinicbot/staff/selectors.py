@@ -98,7 +98,8 @@ class SlotState(TextChoices):
     NO_SHOW = "no_show", "não compareceu"
 
 
-_STATE_OF = {
+# Keyed by AppointmentStatus, looked up with Appointment.status (its str value).
+_STATE_OF: dict[str, SlotState] = {
     AppointmentStatus.BOOKED: SlotState.BOOKED,
     AppointmentStatus.CONFIRMED: SlotState.CONFIRMED,
     AppointmentStatus.COMPLETED: SlotState.COMPLETED,

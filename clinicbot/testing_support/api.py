@@ -43,4 +43,5 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     assert body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error

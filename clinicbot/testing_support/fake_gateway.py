@@ -136,7 +136,7 @@ class FakeGatewayServer:
     def _serve_media(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0]
         parts = [p for p in path.split("/") if p]
-        record = {"path": path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
+        record: dict[str, Any] = {"path": path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
         with self._lock:
             self.downloads.append(record)
         answer = _Answer(handler)

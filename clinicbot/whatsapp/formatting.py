@@ -30,7 +30,7 @@ _STYLES = ((_span("*"), "strong"), (_span("_"), "em"), (_span("~"), "s"))
 
 def whatsapp_html(text: str) -> SafeString:
     """``text`` as WhatsApp shows it: escaped, with bold, italic, strike, monospace and links."""
-    html = escape(text)
+    html: str = escape(text)  # a SafeString, then plain str as tags are added; marked safe at the end
     links: list[str] = []
 
     def keep_link(match: re.Match[str]) -> str:

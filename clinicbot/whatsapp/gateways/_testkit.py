@@ -47,7 +47,8 @@ ODD_BODIES: list[bytes] = [
 
 def load_fixture(name: str) -> dict[str, Any]:
     """A fresh copy of ``fixtures/<name>.json`` (tests may mutate it)."""
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    fixture: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return fixture
 
 
 def fixture_bytes(name: str) -> bytes:

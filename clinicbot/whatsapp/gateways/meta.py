@@ -372,7 +372,8 @@ class MetaGateway(Gateway):
     @staticmethod
     def _error(status_code: int, data: dict[str, Any]) -> GatewayError:
         """Map a Graph error: the numeric ``error.code`` decides, the HTTP status is a fallback."""
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        raw_error = data.get("error")
+        error = raw_error if isinstance(raw_error, dict) else {}
         raw_code = error.get("code")
         code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
         if isinstance(raw_code, str) and raw_code.isdigit():
