@@ -1,5 +1,20 @@
 """Offering freed slots to the waiting list, and passing on offers nobody answered.
 
+The path of a freed slot, end to end:
+
+1. ``scheduling.services`` cancels or moves a booking (or ``scheduling.waitlist`` records a
+   refused or expired offer) and calls ``scheduling.signals.announce_slot_freed``.
+2. After that transaction commits, ``slot_freed`` is sent — the one way the agenda, a layer
+   below, tells this app anything; its receiver is connected in ``outreach.apps``.
+3. ``outreach.tasks.on_slot_freed`` enqueues ``offer_freed_slot`` (a Celery task, or the
+   in-process scheduler on the embedded default): the cancellation never waits for it.
+4. :func:`waitlist_offer_slot` (below) picks the entry, holds the slot for it and stores
+   the offer message, in one transaction.
+5. The task hands the conversation to the WhatsApp outbox (``whatsapp.tasks.send_outbox``).
+6. The patient's "1" books it through the dialogue (``engine/dialogue/waitlist.py``); a "2",
+   or silence past the hold (:func:`waitlist_expire_offers`, a beat job), frees the slot
+   again: back to step 1, for the next entry.
+
 A freed slot (a cancellation, a move, a refused or expired offer) goes to the oldest
 matching waiting entry: same doctor, or any doctor of the entry's specialty who takes its
 insurance, on a wished day and in the wished period, never the patient who freed it. In

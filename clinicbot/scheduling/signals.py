@@ -1,4 +1,4 @@
-"""Signals of the agenda. Receivers live in apps further out (whatsapp offers freed slots)."""
+"""Signals of the agenda. Receivers live in apps further out (outreach offers freed slots)."""
 
 from __future__ import annotations
 
