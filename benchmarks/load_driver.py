@@ -101,7 +101,7 @@ class Webhooks:
 
 async def _post(session: ClientSession, hooks: Webhooks, phone: str, text: str, mid: str) -> bool:
     """POST one signed webhook; retry like Meta does (a few times) on errors and 5xx."""
-    from clinicbot.testing_support.fake_gateway import meta_signature, meta_text_webhook
+    from clinicbot.testing.fake_gateway import meta_signature, meta_text_webhook
 
     body = json.dumps(
         meta_text_webhook(phone=phone, text=text, message_id=mid, timestamp=int(time.time()))

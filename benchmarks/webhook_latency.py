@@ -37,7 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from clinicbot.testing_support.fake_gateway import meta_signature, meta_text_webhook  # noqa: E402
+from clinicbot.testing.fake_gateway import meta_signature, meta_text_webhook  # noqa: E402
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def _delivery_check(api: GraphApi, scripts: list[Script], tally: Tally) -> tuple
     """(lost, duplicated): each accepted message must get its reply, each stored reply must
     reach the gateway exactly once (compared as multisets of texts per phone)."""
     from clinicbot.conversations.models import ConversationMessage, Direction
-    from clinicbot.testing_support.fake_gateway import sent_texts
+    from clinicbot.testing.fake_gateway import sent_texts
 
     stored: dict[str, Counter[str]] = {s.phone: Counter() for s in scripts}
     for phone, content in ConversationMessage.objects.filter(

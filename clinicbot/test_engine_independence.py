@@ -18,7 +18,7 @@ BLOCKED = (
     "django", "celery", "kombu", "redis", "psycopg", "dj_database_url",
     "clinicbot.core", "clinicbot.clinics", "clinicbot.scheduling", "clinicbot.conversations",
     "clinicbot.ops", "clinicbot.settings", "clinicbot.urls", "clinicbot.celery",
-    "clinicbot.testing_support", "clinicbot.factories", "clinicbot.wsgi", "clinicbot.asgi",
+    "clinicbot.testing", "clinicbot.testing.factories", "clinicbot.wsgi", "clinicbot.asgi",
 )
 
 class Forbidden(importlib.abc.MetaPathFinder):

@@ -2,7 +2,7 @@
 
 A test may import from any layer to set a scene (a scheduling test books through the
 conversation pipeline), so test modules, ``conftest`` files, the shared test helpers
-(``clinicbot.testing_support``) and the factories leave the graph before the check.
+(``clinicbot.testing``, the factories included) leave the graph before the check.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from importlinter.contracts.forbidden import ForbiddenContract
 from importlinter.contracts.layers import LayersContract
 
-TEST_HELPERS = ("clinicbot.testing_support", "clinicbot.factories")
+TEST_HELPERS = ("clinicbot.testing",)
 
 
 def _is_test_code(module: str) -> bool:

@@ -21,8 +21,8 @@ from clinicbot.integrations.models import SyncEvent
 from clinicbot.outreach.reminders import notifications_send_due
 from clinicbot.scheduling.calendar_tokens import calendar_token_create
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.api import ApiClient, next_weekday
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.api import ApiClient, next_weekday
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 BOOKED_AT = next_weekday(2, at=dt.time(10, 0))  # a coming Wednesday (the feed shows what is ahead)

@@ -19,7 +19,7 @@ from clinicbot.conversations.pipeline import InboundText, TurnOutcome, handle_in
 from clinicbot.core.clock import FrozenClock
 from clinicbot.engine.nlu.normalize import fold
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)  # a Wednesday

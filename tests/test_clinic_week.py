@@ -29,8 +29,8 @@ from clinicbot.outreach.reminders import notifications_send_due
 from clinicbot.outreach.waitlist import waitlist_expire_offers
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
 from clinicbot.staff.services import staff_reply
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_cloud_api
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import FakeGatewayServer, meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 

@@ -14,7 +14,7 @@ from clinicbot.conversations import pipeline
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
 from clinicbot.engine.nlu.normalize import fold
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)  # a Wednesday

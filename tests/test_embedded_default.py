@@ -28,7 +28,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
 from tests.reliability.processes import ManagedProcess, WebServer, free_port, wait_until
 
 SECRET = "embedded-app-secret"

@@ -30,8 +30,8 @@ from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.privacy.services import patient_data_export
 from clinicbot.scheduling.calendar_tokens import calendar_token_create
 from clinicbot.scheduling.models import Appointment, WaitlistEntry
-from clinicbot.testing_support import DEMO_CLINIC, Patient, load_clinic
-from clinicbot.testing_support.portuguese import problems
+from clinicbot.testing import DEMO_CLINIC, Patient, load_clinic
+from clinicbot.testing.portuguese import problems
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 pytestmark = pytest.mark.django_db

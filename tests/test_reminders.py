@@ -13,8 +13,8 @@ from clinicbot.conversations.models import ConversationMessage, ConversationSess
 from clinicbot.outreach.models import OutboundNotification
 from clinicbot.outreach.reminders import notifications_send_due
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 

@@ -17,7 +17,7 @@ from django.db import connections
 
 from clinicbot.clinics.models import Clinic
 from clinicbot.clinics.snapshot import invalidate_snapshot
-from clinicbot.testing_support import DEMO_CLINIC, load_clinic
+from clinicbot.testing import DEMO_CLINIC, load_clinic
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"

@@ -16,8 +16,8 @@ from django.db import connections
 from django.utils import timezone
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
-from clinicbot.testing_support import Patient, load_clinic, recepcao_group
-from clinicbot.testing_support.fake_gateway import meta_cloud_api
+from clinicbot.testing import Patient, load_clinic, recepcao_group
+from clinicbot.testing.fake_gateway import meta_cloud_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"

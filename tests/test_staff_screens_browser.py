@@ -4,7 +4,7 @@ Debian's Chromium driven by Playwright (as the other ``*_browser.py`` tests). A 
 with the widest values the demo clinic has (the longest specialty, convênio, status and a
 long patient name) is shown on the start page, the staff desk, the agenda, the dashboard,
 the simulator and every admin list; each must read as Portuguese (see
-:mod:`clinicbot.testing_support.portuguese`) and fit the window: an admin list whose table
+:mod:`clinicbot.testing.portuguese`) and fit the window: an admin list whose table
 is wider than its box hides its last columns behind a scrollbar. Screenshots of the main
 screens go to ``artifacts/screen_*.png``.
 """
@@ -25,8 +25,8 @@ from django.utils import timezone
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 from clinicbot.conversations.models import ConversationSession
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import DEMO_CLINIC, Patient, load_clinic
-from clinicbot.testing_support.portuguese import problems
+from clinicbot.testing import DEMO_CLINIC, Patient, load_clinic
+from clinicbot.testing.portuguese import problems
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"

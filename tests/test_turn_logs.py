@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 
 from clinicbot.core.logs import logging_config
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import (
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import (
     meta_cloud_api,
     meta_signature,
     meta_text_webhook,

@@ -17,10 +17,10 @@ import pytest
 from django.test import override_settings
 
 from clinicbot.conversations.models import ConversationMessage, Direction, VoiceNote, VoiceStatus
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
-from clinicbot.testing_support.fake_speech import FakeSpeechServer, Heard
-from clinicbot.testing_support.voice import audio_tools_missing, speak
-from clinicbot.testing_support.voice_webhooks import META_SECRET, meta_voice
+from clinicbot.testing.fake_gateway import FakeGatewayServer
+from clinicbot.testing.fake_speech import FakeSpeechServer, Heard
+from clinicbot.testing.voice import audio_tools_missing, speak
+from clinicbot.testing.voice_webhooks import META_SECRET, meta_voice
 from tests.test_worker import Workers, wait_until_answered
 
 pytestmark = [
@@ -40,7 +40,7 @@ def voice_flow(tmp_path) -> Iterator[tuple[FakeGatewayServer, FakeSpeechServer, 
     from django.db import connection
 
     from clinicbot.celery import app
-    from clinicbot.testing_support import load_clinic
+    from clinicbot.testing import load_clinic
 
     app.control.purge()
     with FakeGatewayServer() as api, FakeSpeechServer(default=Heard(PHRASE, delay=0.3)) as speech:

@@ -24,8 +24,8 @@ from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.outreach.waitlist import waitlist_expire_offers
 from clinicbot.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
 from clinicbot.scheduling.services import appointment_cancel
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import outbox_send
 

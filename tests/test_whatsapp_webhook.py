@@ -13,8 +13,8 @@ from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.core.models import GatewayCallLog
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import (
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import (
     meta_cloud_api,
     meta_signature,
     meta_text_webhook,

@@ -24,8 +24,8 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import FakeGatewayServer, meta_signature, meta_text_webhook
 
 SECRET = "worker-app-secret"
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from clinicbot.core.client_ip import client_ip
-from clinicbot.testing_support import recepcao_group
+from clinicbot.testing import recepcao_group
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Recepcao-2026-segura"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.api import ApiClient
+from clinicbot.testing import load_clinic
+from clinicbot.testing.api import ApiClient
 
 from .models import ApiScope
 from .services import api_key_create

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from clinicbot.testing_support.api import ApiClient, assert_error, next_weekday
+from clinicbot.testing.api import ApiClient, assert_error, next_weekday
 
 from .services import api_key_revoke
 

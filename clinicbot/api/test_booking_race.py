@@ -10,8 +10,8 @@ from django.db import connection, connections
 
 from clinicbot.clinics.models import Doctor, Insurance
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import Patient
-from clinicbot.testing_support.api import TZ, ApiClient, assert_error, next_weekday
+from clinicbot.testing import Patient
+from clinicbot.testing.api import TZ, ApiClient, assert_error, next_weekday
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

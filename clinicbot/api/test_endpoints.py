@@ -11,8 +11,8 @@ from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.engine.slots import free_starts
 from clinicbot.scheduling.agenda import DatabaseAvailability
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient
-from clinicbot.testing_support.api import TZ, assert_error, next_weekday
+from clinicbot.testing import Patient
+from clinicbot.testing.api import TZ, assert_error, next_weekday
 
 pytestmark = pytest.mark.django_db
 

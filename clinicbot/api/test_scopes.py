@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from clinicbot.conversations.models import ConversationSession
-from clinicbot.testing_support.api import ApiClient, assert_error, next_weekday
+from clinicbot.testing.api import ApiClient, assert_error, next_weekday
 
 from .models import ApiKey, ApiScope
 from .services import api_key_create

@@ -8,7 +8,7 @@ import pytest
 
 from clinicbot.clinics.models import Doctor
 from clinicbot.core.text import person_sort_key, sort_key
-from clinicbot.testing_support import DEMO_CLINIC, load_clinic
+from clinicbot.testing import DEMO_CLINIC, load_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from clinicbot.clinics import snapshot
 from clinicbot.clinics.holidays import public_holidays
 from clinicbot.clinics.models import Holiday
-from clinicbot.factories import ClinicFactory
+from clinicbot.testing.factories import ClinicFactory
 
 
 def test_national_holidays_include_christmas_tiradentes_and_good_friday():

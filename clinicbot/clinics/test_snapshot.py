@@ -15,7 +15,7 @@ from clinicbot.clinics.holidays import public_holidays
 from clinicbot.clinics.models import Holiday, MessageTemplate
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core import cache as safe_cache
-from clinicbot.factories import ClinicFactory, DoctorFactory, InsuranceFactory, SpecialtyFactory
+from clinicbot.testing.factories import ClinicFactory, DoctorFactory, InsuranceFactory, SpecialtyFactory
 
 DEAD_REDIS = {
     "default": {

@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.core.management import call_command
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 pytestmark = pytest.mark.django_db
 

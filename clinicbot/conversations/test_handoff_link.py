@@ -14,7 +14,7 @@ from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.engine.dialogue.confirmation import handoff_link
 from clinicbot.scheduling.agenda import _info
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 pytestmark = pytest.mark.django_db
 PHONE = "5519994400001"

@@ -10,7 +10,7 @@ import pytest
 from clinicbot.clinics.models import MessageTemplate
 from clinicbot.clinics.snapshot import invalidate_snapshot
 from clinicbot.conversations.models import ConversationMessage, Direction
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/Sao_Paulo"))
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from clinicbot.conversations.store import session_load, session_save
 from clinicbot.core import cache as safe_cache
 from clinicbot.core.clock import FrozenClock
 from clinicbot.engine.state import Context, SessionState, State
-from clinicbot.testing_support import TEST_CLINIC, load_clinic
+from clinicbot.testing import TEST_CLINIC, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clinicbot.core.audio import AudioRejected, declared_audio, inspect_audio
-from clinicbot.testing_support.voice import audio_tools_missing, speak
+from clinicbot.testing.voice import audio_tools_missing, speak
 
 
 @pytest.mark.skipif(audio_tools_missing() is not None, reason=audio_tools_missing() or "")

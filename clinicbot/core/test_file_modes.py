@@ -10,7 +10,7 @@ import sys
 from django.conf import settings
 
 from clinicbot.core.config import sqlite_file_private
-from clinicbot.testing_support.servers import embedded_env
+from clinicbot.testing.servers import embedded_env
 
 
 def mode(path) -> int:

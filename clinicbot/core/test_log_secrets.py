@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from clinicbot.core.logs import MaskingFilter, logging_config, redact_query_string, redact_secrets
-from clinicbot.testing_support.servers import embedded_env, free_port, running
+from clinicbot.testing.servers import embedded_env, free_port, running
 
 ZAPI_PATH_SECRET = "zapiPathSecret2024"
 VERIFY_TOKEN = "metaVerifyToken77"
@@ -119,7 +119,7 @@ def test_a_gateway_call_logs_no_token_at_any_level(tmp_path):
     """A real Z-API send from a configured process: httpx would log the URL with the token."""
     script = (
         "import logging, django; django.setup()\n"
-        "from clinicbot.testing_support.fake_gateway import FakeGatewayServer\n"
+        "from clinicbot.testing.fake_gateway import FakeGatewayServer\n"
         "from clinicbot.whatsapp.gateways.zapi import ZapiGateway\n"
         "with FakeGatewayServer() as api:\n"
         f"    gw = ZapiGateway(base_url=api.url, instance_id='I1', token={ZAPI_PATH_SECRET!r}, client_token='c')\n"

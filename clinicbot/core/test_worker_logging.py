@@ -11,7 +11,7 @@ import time
 
 from django.conf import settings
 
-from clinicbot.testing_support.servers import embedded_env
+from clinicbot.testing.servers import embedded_env
 
 
 def test_a_real_worker_writes_masked_json_lines(tmp_path):

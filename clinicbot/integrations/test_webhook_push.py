@@ -18,8 +18,8 @@ from clinicbot.core.models import GatewayCallLog
 from clinicbot.engine.ports import BookingRequest
 from clinicbot.scheduling import services as scheduling
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_clinic_system import FakeClinicSystem
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_clinic_system import FakeClinicSystem
 
 from .models import SyncEvent, SyncStatus
 from .services import appointment_body

@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from clinicbot.conversations.evaluation import run_evaluation
 from clinicbot.llm.models import Purpose, TokenUsage
-from clinicbot.testing_support.fake_llm import Answer, FakeOpenAIServer
+from clinicbot.testing.fake_llm import Answer, FakeOpenAIServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

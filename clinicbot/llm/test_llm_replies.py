@@ -14,8 +14,8 @@ from clinicbot.llm import providers
 from clinicbot.llm.breaker import breaker_is_open
 from clinicbot.llm.models import ConversationTokenUsage, TokenUsage
 from clinicbot.llm.usage import tokens_used
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_llm import Answer, FakeOpenAIServer
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_llm import Answer, FakeOpenAIServer
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from clinicbot.conversations.models import ConversationMessage, Direction
 from clinicbot.llm import providers
 from clinicbot.llm.breaker import breaker_is_open
 from clinicbot.llm.models import ConversationTokenUsage, Purpose, TokenUsage
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_llm import Answer, FakeOpenAIServer
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_llm import Answer, FakeOpenAIServer
 
 pytestmark = pytest.mark.django_db
 

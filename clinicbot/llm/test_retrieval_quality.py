@@ -10,7 +10,7 @@ from django.conf import settings
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.engine.llm.retrieval import Bm25Retriever, OverlapRetriever
 from clinicbot.llm.retrieval_quality import labelled_questions, measure
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 BASE = Path(settings.BASE_DIR)
 SHARED = BASE.parent / "shared" / "eval"

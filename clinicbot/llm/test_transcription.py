@@ -24,9 +24,9 @@ from clinicbot.llm.models import ConversationTokenUsage, Purpose, TokenUsage
 from clinicbot.llm.transcribe import audio_transcribe, clean_transcript
 from clinicbot.llm.transcription import GEMINI_INSTRUCTION, AudioFile
 from clinicbot.llm.vocabulary import MAX_CHARS, transcription_prompt
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_speech import FakeSpeechServer, Heard
-from clinicbot.testing_support.voice import audio_tools_missing, speak
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_speech import FakeSpeechServer, Heard
+from clinicbot.testing.voice import audio_tools_missing, speak
 
 pytestmark = pytest.mark.django_db
 needs_audio = pytest.mark.skipif(audio_tools_missing() is not None, reason=audio_tools_missing() or "")

@@ -18,7 +18,7 @@ from django.db import connection
 from psycopg import sql
 
 from clinicbot.ops.backups import BackupError, backup_create, backup_list, backup_restore, table_row_counts
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 NOW = dt.datetime(2026, 5, 13, 13, 0, tzinfo=dt.UTC)
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump reads committed data only

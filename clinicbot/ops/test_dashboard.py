@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinicbot.ops.dashboard import dashboard_rows
 from clinicbot.ops.models import DailyMetrics
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 pytestmark = pytest.mark.django_db
 

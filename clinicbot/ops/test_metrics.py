@@ -16,8 +16,8 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import REGISTRY
 
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import (
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_gateway import (
     meta_cloud_api,
     meta_signature,
     meta_text_webhook,

@@ -26,7 +26,7 @@ from clinicbot.ops.models import DailyMetrics
 from clinicbot.ops.rollup import daily_metrics_rollup
 from clinicbot.ops.tasks import rollup_recent_metrics
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 DAY = dt.date(2026, 5, 13)

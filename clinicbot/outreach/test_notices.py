@@ -12,8 +12,8 @@ from django.test import Client
 from clinicbot.conversations.models import ConversationMessage, DeliveryStatus, Direction
 from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api
 
 from .notices import appointment_cancel_notify
 

@@ -24,7 +24,7 @@ from clinicbot.privacy.services import patient_data_erase
 from clinicbot.privacy.sources import ANONYMISED
 from clinicbot.privacy.subject import hash_key_id, phone_hash
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)

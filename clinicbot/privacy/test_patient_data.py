@@ -17,7 +17,6 @@ from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession
 from clinicbot.core.cache import safe_get
-from clinicbot.factories import AppointmentFactory, DoctorFactory
 from clinicbot.integrations.models import SyncEvent
 from clinicbot.llm.models import ConversationTokenUsage
 from clinicbot.outreach.models import NotificationType, OutboundNotification
@@ -26,7 +25,8 @@ from clinicbot.privacy.services import patient_data_erase
 from clinicbot.privacy.sources import ANONYMISED
 from clinicbot.privacy.subject import phone_hash, phone_variants
 from clinicbot.scheduling.models import Appointment, AppointmentStatus, WaitlistEntry
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
+from clinicbot.testing.factories import AppointmentFactory, DoctorFactory
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)

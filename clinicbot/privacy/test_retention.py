@@ -10,11 +10,11 @@ from django.conf import settings
 from django.core.management import call_command
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
-from clinicbot.factories import AppointmentFactory, ConversationSessionFactory
 from clinicbot.privacy.models import PrivacyAction, PrivacyAuditEntry
 from clinicbot.privacy.retention import retention_purge
 from clinicbot.privacy.tasks import purge_old_data
 from clinicbot.scheduling.models import Appointment
+from clinicbot.testing.factories import AppointmentFactory, ConversationSessionFactory
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)

@@ -11,7 +11,7 @@ from django.test import Client
 
 from clinicbot.conversations.models import ConversationSession
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import Patient, load_clinic
+from clinicbot.testing import Patient, load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 NOW = dt.datetime(2026, 5, 13, 10, 0, tzinfo=TZ)

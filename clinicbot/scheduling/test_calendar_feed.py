@@ -18,7 +18,7 @@ from clinicbot.clinics.models import Doctor, Insurance
 from clinicbot.scheduling.calendar_feed import patient_initials
 from clinicbot.scheduling.calendar_tokens import calendar_token_create, calendar_token_revoke
 from clinicbot.scheduling.models import Appointment, CalendarToken
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 TZ = zoneinfo.ZoneInfo("America/Sao_Paulo")
 FEED = "/calendar/dr-henrique-bastos.ics"

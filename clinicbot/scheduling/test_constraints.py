@@ -9,13 +9,6 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from clinicbot.engine.ports import BookingError, BookingRequest
-from clinicbot.factories import (
-    MONDAY_10H,
-    AppointmentFactory,
-    DoctorFactory,
-    InsuranceFactory,
-    SpecialtyFactory,
-)
 from clinicbot.scheduling import services
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 from clinicbot.scheduling.services import (
@@ -23,6 +16,13 @@ from clinicbot.scheduling.services import (
     appointment_cancel,
     appointment_reschedule,
     new_confirmation_code,
+)
+from clinicbot.testing.factories import (
+    MONDAY_10H,
+    AppointmentFactory,
+    DoctorFactory,
+    InsuranceFactory,
+    SpecialtyFactory,
 )
 
 UNAMBIGUOUS = set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
-from clinicbot.testing_support import Patient, load_clinic, recepcao_group
-from clinicbot.testing_support.fake_gateway import (
+from clinicbot.testing import Patient, load_clinic, recepcao_group
+from clinicbot.testing.fake_gateway import (
     meta_cloud_api,
     meta_signature,
     meta_text_webhook,

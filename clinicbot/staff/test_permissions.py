@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinicbot.clinics.models import Doctor, Insurance
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 pytestmark = pytest.mark.django_db
 

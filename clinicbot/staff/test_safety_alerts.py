@@ -9,7 +9,7 @@ from django.test import Client
 
 from clinicbot.conversations.models import AlertKind, ConversationSession
 from clinicbot.conversations.services import session_hand_back
-from clinicbot.testing_support import Patient, load_clinic, recepcao_group
+from clinicbot.testing import Patient, load_clinic, recepcao_group
 
 from .selectors import handoff_queue
 

@@ -16,8 +16,8 @@ from kombu.exceptions import OperationalError
 
 from clinicbot.conversations.models import ConversationMessage, Direction
 from clinicbot.core.metrics import BROKER_FALLBACKS
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
 from clinicbot.whatsapp import dispatch
 from clinicbot.whatsapp.tasks import process_conversation, sweep_unprocessed
 

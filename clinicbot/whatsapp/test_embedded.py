@@ -21,8 +21,8 @@ from clinicbot.core.scheduler import running_scheduler, stop_scheduler
 from clinicbot.ops.models import DailyMetrics
 from clinicbot.outreach.models import NotificationType, OutboundNotification
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
 from clinicbot.whatsapp import embedded
 from clinicbot.whatsapp.embedded import start_embedded_worker
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from clinicbot.conversations.models import ConversationMessage
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 pytestmark = pytest.mark.django_db
 

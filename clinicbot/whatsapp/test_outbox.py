@@ -19,7 +19,7 @@ from clinicbot.conversations.models import ConversationMessage, ConversationSess
 from clinicbot.core.cache import safe_set
 from clinicbot.core.metrics import OUTBOX_DUPLICATES, OUTBOX_UNCERTAIN_RESENDS
 from clinicbot.core.models import GatewayCallLog
-from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_status_webhook
+from clinicbot.testing.fake_gateway import meta_cloud_api, meta_signature, meta_status_webhook
 from clinicbot.whatsapp.gateways.meta import MetaGateway
 from clinicbot.whatsapp.gateways.registry import gateway_from_settings
 from clinicbot.whatsapp.outbox import DUPLICATED, RECOVERED, RESENT, outbox_ref, outbox_send

@@ -15,11 +15,11 @@ from clinicbot.conversations.models import ConversationMessage, DeliveryStatus
 from clinicbot.core.audio import inspect_audio
 from clinicbot.core.models import GatewayCallLog
 from clinicbot.llm.speech import speech_text
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
-from clinicbot.testing_support.fake_speech import FakeSpeechServer, Heard
-from clinicbot.testing_support.voice import audio_tools_missing, speak
-from clinicbot.testing_support.voice_webhooks import (
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import FakeGatewayServer
+from clinicbot.testing.fake_speech import FakeSpeechServer, Heard
+from clinicbot.testing.voice import audio_tools_missing, speak
+from clinicbot.testing.voice_webhooks import (
     evolution_voice,
     gateway_settings,
     meta_text,

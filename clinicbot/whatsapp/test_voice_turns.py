@@ -17,11 +17,11 @@ from django.utils import timezone
 from clinicbot.conversations.models import ConversationMessage, Direction, VoiceNote
 from clinicbot.conversations.voice_turns import VOICE_FAILED_REPLY, VOICE_TOO_LONG_REPLY
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
-from clinicbot.testing_support.fake_speech import FakeSpeechServer, Heard
-from clinicbot.testing_support.voice import audio_tools_missing, speak
-from clinicbot.testing_support.voice_webhooks import (
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import FakeGatewayServer
+from clinicbot.testing.fake_speech import FakeSpeechServer, Heard
+from clinicbot.testing.voice import audio_tools_missing, speak
+from clinicbot.testing.voice_webhooks import (
     gateway_settings,
     meta_audio_message,
     meta_batch,

@@ -16,8 +16,8 @@ from prometheus_client import REGISTRY
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, Direction
 from clinicbot.conversations.pipeline import NON_TEXT_REPLY
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import meta_cloud_api, meta_signature, meta_text_webhook
 
 SECRET = "refusals-secret"
 pytestmark = pytest.mark.django_db(transaction=True)

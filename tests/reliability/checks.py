@@ -10,7 +10,7 @@ from django.db import close_old_connections
 
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing.fake_gateway import FakeGatewayServer
 
 from .processes import wait_until
 

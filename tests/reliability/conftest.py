@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer
+from clinicbot.testing.fake_gateway import FakeGatewayServer
 
 from .processes import WebServer, Worker
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from clinicbot.testing_support.fake_gateway import meta_signature, meta_text_webhook
+from clinicbot.testing.fake_gateway import meta_signature, meta_text_webhook
 
 
 @dataclass(frozen=True)

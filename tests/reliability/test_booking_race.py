@@ -21,7 +21,7 @@ from django.db import connection
 
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
 from clinicbot.scheduling.models import Appointment
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .conftest import needs_services
 

@@ -20,7 +20,7 @@ import time
 import httpx
 import pytest
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .checks import reference_run, tally, wait_settled
 from .conftest import SECRET, needs_services

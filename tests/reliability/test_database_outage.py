@@ -16,7 +16,7 @@ import httpx
 import pytest
 from django.db import connection
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .checks import reference_run, session_state, tally, wait_settled
 from .conftest import SECRET, database_url, needs_services

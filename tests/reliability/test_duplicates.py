@@ -8,7 +8,7 @@ import time
 import pytest
 
 from clinicbot.conversations.models import ConversationMessage, Direction
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .checks import wait_settled
 from .conftest import SECRET, needs_services

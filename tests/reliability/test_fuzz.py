@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from clinicbot.conversations.pipeline import InboundText, handle_inbound
 from clinicbot.engine.nlu.detect import BOOKING_STATES, CHOICE_STATES, CONFIRM_STATES, Understanding
 from clinicbot.engine.tests.fakes import Conversation, make_catalog
-from clinicbot.testing_support import load_clinic
-from clinicbot.testing_support.fake_gateway import FakeGatewayServer, meta_signature
+from clinicbot.testing import load_clinic
+from clinicbot.testing.fake_gateway import FakeGatewayServer, meta_signature
 from clinicbot.whatsapp.gateways._testkit import load_fixture
 from clinicbot.whatsapp.gateways.base import Gateway, ParsedWebhook, WebhookPayloadError, WebhookRequest
 from clinicbot.whatsapp.gateways.evolution import EvolutionGateway

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .conftest import SECRET, needs_services
 from .load import Delivery, LoadReport, MetaSender

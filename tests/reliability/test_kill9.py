@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .checks import reference_run, session_state, tally, wait_settled
 from .conftest import SECRET, needs_services

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from clinicbot.core.cache import _BACKOFF_SECONDS as cache_backoff
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 from .checks import reference_run, session_state, tally, wait_settled
 from .conftest import SECRET, needs_services

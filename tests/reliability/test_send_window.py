@@ -20,7 +20,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from clinicbot.conversations.models import ConversationMessage, Direction
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 from clinicbot.whatsapp.outbox import RESENT
 from clinicbot.whatsapp.tasks import sweep_unprocessed
 

@@ -11,7 +11,7 @@ script, ``readings``, then ``default_reading`` — by default ``{}``, an answer 
 reading, so the offline reading stands. ``reject_json_schema`` plays a server without
 json_schema support (400, as llama.cpp and older vLLM answer); it still takes json_object.
 
-``python clinicbot/testing_support/fake_llm.py --port 8999 --reading '{"intent": …}'`` runs
+``python clinicbot/testing/fake_llm.py --port 8999 --reading '{"intent": …}'`` runs
 it on its own (for ``manage.py evaluate --provider openai`` with ``OPENAI_BASE_URL``).
 """
 
