@@ -48,6 +48,18 @@ def tokens_used(*, day: dt.date) -> int:
     return used
 
 
+def tokens_counted(*, day: dt.date) -> int:
+    """Prompt + completion tokens of ``day`` from the database alone (the roll-up's exact figure)."""
+    totals = TokenUsage.objects.filter(day=day).aggregate(p=Sum("prompt_tokens"), c=Sum("completion_tokens"))
+    return int(totals["p"] or 0) + int(totals["c"] or 0)
+
+
+def daily_budget() -> int | None:
+    """The daily token budget (``LLM_DAILY_TOKEN_BUDGET``), or None when none is set."""
+    budget = getattr(settings, "LLM_DAILY_TOKEN_BUDGET", None)
+    return int(budget) if budget else None
+
+
 def tokens_used_today(*, now: dt.datetime | None = None) -> int:
     """Tokens spent today in the clinic's timezone (for metrics and the admin)."""
     return tokens_used(day=usage_day(now=now or dt.datetime.now(dt.UTC)))

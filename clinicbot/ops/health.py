@@ -35,11 +35,11 @@ from clinicbot.conversations.models import ConversationMessage, ConversationSess
 from clinicbot.core.models import GatewayCallLog
 from clinicbot.llm.audio_usage import audio_seconds_used
 from clinicbot.llm.breaker import TRANSCRIBE, breaker_is_open
+from clinicbot.llm.usage import daily_budget, tokens_counted
 from clinicbot.outreach.models import NotificationStatus, OutboundNotification
 from clinicbot.whatsapp.gateways.registry import GatewayConfigError, gateway_from_settings
 from clinicbot.whatsapp.simulator_access import unauthenticated_inbound
 
-from .llm_usage import llm_daily_budget, llm_tokens_for_day
 from .models import WorkerHeartbeat
 
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -167,8 +167,8 @@ def _figures(now: dt.datetime) -> dict[str, Any]:
     due_notifications = OutboundNotification.objects.filter(
         status=NotificationStatus.PENDING, scheduled_for__lte=now
     ).count()
-    tokens = llm_tokens_for_day(day=timezone.localdate(now)).total
-    budget = llm_daily_budget()
+    tokens = tokens_counted(day=timezone.localdate(now))
+    budget = daily_budget()
     last = last_ok.first()
     return {
         "last_successful_gateway_call": last.isoformat() if last else None,

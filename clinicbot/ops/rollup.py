@@ -42,9 +42,9 @@ from django.utils import timezone
 from clinicbot.conversations.handoffs import handoffs_between
 from clinicbot.conversations.models import ConversationMessage, ConversationSession, DeliveryStatus, Direction
 from clinicbot.conversations.turn_metrics import BOOKED_RANK, OPS_KEY
+from clinicbot.llm.usage import tokens_counted
 from clinicbot.scheduling.models import Appointment, AppointmentStatus
 
-from .llm_usage import llm_tokens_for_day
 from .models import DailyMetrics
 
 _DELIVERED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ)
@@ -118,7 +118,7 @@ def daily_metrics_compute(*, day: dt.date) -> dict[str, Any]:
             status=AppointmentStatus.NO_SHOW, start__gte=start, start__lt=end
         ).count(),
         "median_response_ms": _median_response_ms(start, end),
-        "llm_tokens": llm_tokens_for_day(day=day).total,
+        "llm_tokens": tokens_counted(day=day),
         "handoffs": handoffs_between(start, end),
         **_session_figures(day, start),
     }
