@@ -233,6 +233,11 @@ ZAPI_CLIENT_TOKEN = os.environ.get("ZAPI_CLIENT_TOKEN", "")
 ZAPI_WEBHOOK_SECRET = os.environ.get("ZAPI_WEBHOOK_SECRET", "")
 # Z-API replays old messages after a reconnect, as Evolution does: older ones are ignored (0 = off).
 ZAPI_MAX_AGE_SECONDS = env_int("ZAPI_MAX_AGE_SECONDS", 600)
+# Hosts whose audio URLs are fetched as they are (e.g. an on-premises Z-API mirror); any other
+# must be HTTPS on a public address (see whatsapp/gateways/media.py).
+ZAPI_MEDIA_HOSTS = tuple(
+    h.strip().lower() for h in os.environ.get("ZAPI_MEDIA_HOSTS", "").split(",") if h.strip()
+)
 # Largest webhook body accepted (Meta batches up to ~3 MB).
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 4 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES

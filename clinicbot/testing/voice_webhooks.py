@@ -11,6 +11,7 @@ import base64
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.test import Client
 
@@ -46,6 +47,7 @@ def gateway_settings(gateway: str, url: str) -> dict[str, Any]:
     return {
         "WHATSAPP_GATEWAY": "zapi",
         "ZAPI_BASE_URL": url,
+        "ZAPI_MEDIA_HOSTS": (urlsplit(url).hostname or "",),  # the local fake serves the audio too
         "ZAPI_INSTANCE_ID": ZAPI_INSTANCE,
         "ZAPI_TOKEN": "zapi-token",
         "ZAPI_CLIENT_TOKEN": "client-token",

@@ -127,6 +127,15 @@ def test_an_evolution_voice_note_with_base64_in_the_webhook_needs_no_fetch(speec
     assert VoiceNote.objects.get().audio is None  # the webhook's bytes are dropped once transcribed
 
 
+def test_a_z_api_voice_note_whose_url_points_into_a_private_network_is_never_fetched(speech, api):
+    # A leaked webhook secret must not make the server fetch from the clinic's own network.
+    url = api.add_media("zapi-note.ogg", b"OggS not fetched")  # the fake listens on 127.0.0.1
+    with configured("zapi", api), override_settings(ZAPI_MEDIA_HOSTS=()):
+        assert zapi_voice(phone="5519991230108", message_id="ZP1", url=url).status_code == 200
+    assert api.downloads == [] and speech.transcriptions == []
+    assert api.texts_to("5519991230108")  # the patient still gets a polite answer
+
+
 def test_a_z_api_voice_note_is_downloaded_from_its_url_and_answered_as_typed(speech, api):
     audio = speak(PHRASE)
     url = api.add_media("zapi-note.ogg", audio)

@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+import socket
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 
 from ._common import _process_client, get_bool, get_str, http_status_error, response_json
 from .base import FetchedMedia, GatewayError, MediaError, MediaRef
@@ -150,8 +154,36 @@ def zapi_fetch(gateway: ZapiGateway, media: MediaRef, *, max_bytes: int) -> Fetc
     url = media.source.get("url")
     if not isinstance(url, str) or not url:
         raise MediaError("bad_reference", "no url")
+    if not media_url_allowed(url, settings.ZAPI_MEDIA_HOSTS):
+        raise MediaError("bad_reference", "media url refused")
     data, content_type = _bounded(gateway.client, "GET", url, max_bytes=max_bytes, timeout=gateway.timeout)
     return FetchedMedia(data, media.mime or content_type)
+
+
+def media_url_allowed(url: str, hosts: tuple[str, ...] = ()) -> bool:
+    """Whether the server may fetch a media URL a webhook named (it never reaches the clinic's network).
+
+    A host the configuration lists (``ZAPI_MEDIA_HOSTS``) is fetched as it is; any other
+    must be HTTPS and resolve only to public addresses — never loopback, the private
+    networks, link-local (the cloud metadata service) or reserved ones. The webhook is
+    authenticated, but a leaked secret must not turn the server into a proxy into the
+    clinic's network.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or parts.scheme not in ("http", "https"):
+        return False
+    if host in hosts:
+        return True
+    if parts.scheme != "https":
+        return False
+    try:
+        addresses = {
+            info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        }
+    except (OSError, UnicodeError, ValueError):
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_global for a in addresses)
 
 
 def decode_inline(value: Any) -> bytes | None:

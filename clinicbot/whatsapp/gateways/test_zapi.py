@@ -279,3 +279,30 @@ def test_send_through_a_real_local_http_server(gateway_server: RecordingServer) 
     assert request["path"] == f"/instances/{INSTANCE}/token/{TOKEN}/send-text"
     assert request["headers"]["client-token"] == "client-security-token"
     assert request["json"] == {"phone": PATIENT, "message": "Sua consulta está confirmada."}
+
+
+# ----------------------------------------------------------------------------- media URLs
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/x.ogg",  # this machine
+        "https://10.0.0.5/x.ogg",  # the clinic's network
+        "https://192.168.1.20:8443/x.ogg",
+        "https://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "https://[::1]/x.ogg",
+        "http://8.8.8.8/x.ogg",  # public, but not HTTPS
+        "file:///etc/passwd",
+        "https:///nohost.ogg",
+    ],
+)
+def test_an_audio_url_into_a_private_network_or_without_https_is_refused(url):
+    from clinicbot.whatsapp.gateways.media import media_url_allowed
+
+    assert not media_url_allowed(url)
+
+
+def test_an_audio_url_on_a_public_https_address_or_a_listed_host_is_fetched():
+    from clinicbot.whatsapp.gateways.media import media_url_allowed
+
+    assert media_url_allowed("https://8.8.8.8/x.ogg")
+    assert media_url_allowed("http://127.0.0.1:9000/x.ogg", ("127.0.0.1",))
