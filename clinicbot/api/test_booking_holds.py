@@ -79,3 +79,10 @@ def test_after_the_hold_runs_out_the_api_may_book_the_slot(held_slot, writer, mo
     response = writer.post("/api/v1/appointments", _body(held_slot))
     assert response.status_code == 201, response.content
     assert Appointment.objects.active().get(start=held_slot).phone == "5519993300001"
+
+
+def test_the_free_slots_listed_leave_out_a_held_slot(held_slot, reader):
+    params = {"doctor_id": Doctor.objects.get(name=HENRIQUE).id, "date_from": held_slot.date()}
+    starts = {s["start"] for s in reader.get("/api/v1/slots", {**params, "limit": 200}).json()["results"]}
+    assert (held_slot + dt.timedelta(minutes=30)).isoformat() in starts
+    assert held_slot.isoformat() not in starts
