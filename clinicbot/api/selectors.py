@@ -62,7 +62,8 @@ def slots_free(
     """Free slots of a doctor (or of every doctor of a specialty), day by day, soonest first.
 
     Computed exactly as the assistant computes what it offers (``engine.slots.free_starts``
-    over ``DatabaseAvailability``): schedule, holidays, taken slots, the past and the horizon.
+    over ``DatabaseAvailability``): schedule, holidays, taken and held slots, the past and
+    the horizon.
     """
     if doctor_id is None and specialty_id is None:
         raise ApiError(422, "doctor_or_specialty_required", "Informe doctor_id ou specialty_id.")
@@ -91,7 +92,9 @@ def slots_free(
                 422, "unknown_specialty", "Especialidade inexistente.", {"specialty_id": specialty_id}
             )
         doctors = catalog.doctors_of(name)
-    availability = DatabaseAvailability(catalog.clinic.timezone)
+    # With ``now``: a slot the waiting list holds for a patient is not free for anyone else
+    # (booking it would be refused ``slot_held``), so it is not listed.
+    availability = DatabaseAvailability(catalog.clinic.timezone, now=now)
     slots = []
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)

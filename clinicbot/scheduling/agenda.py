@@ -10,9 +10,24 @@ from clinicbot.engine.types import AppointmentInfo
 
 from . import services, waitlist
 from .models import Appointment
+from .slot_rules import Refusal, SlotRefused
 
 # How far ahead one availability query reads a doctor's agenda (one query per doctor per turn).
 _WINDOW_DAYS = 45
+
+
+# The engine's own wording of a refusal (it only catches BookingError: every reason makes
+# the dialogue say the slot was lost and offer the nearest free ones).
+_ENGINE_REASONS: dict[Refusal, str] = {
+    Refusal.HELD: "slot held for a waiting-list patient",
+    Refusal.TAKEN: "slot already taken",
+    Refusal.INACTIVE: "appointment is no longer active",
+}
+
+
+def _engine_error(refused: SlotRefused) -> BookingError:
+    """The engine's port error for a refusal of the booking service."""
+    return BookingError(_ENGINE_REASONS.get(refused.reason, f"not a slot of this doctor ({refused.reason})"))
 
 
 def _info(appt: Appointment, *, names: tuple[str, str, str] | None = None) -> AppointmentInfo:
@@ -75,11 +90,11 @@ class DatabaseBookings:
         self.now = now
 
     def book(self, request: BookingRequest) -> AppointmentInfo:
-        if waitlist.slot_held_for_another(
-            doctor_id=request.doctor_id, start=request.start, phone=request.phone, now=self.now
-        ):
-            raise BookingError("slot held for a waiting-list patient")
-        appt = services.appointment_book(request=request, session_id=self.session_id)
+        """Book through the one booking service; a refusal becomes the engine's BookingError."""
+        try:
+            appt = services.slot_book(request=request, now=self.now, session_id=self.session_id)
+        except SlotRefused as refused:
+            raise _engine_error(refused) from refused
         return _info(appt, names=(request.doctor_name, request.specialty, request.insurance))
 
     def cancel(self, appointment_id: int) -> AppointmentInfo:
@@ -89,15 +104,14 @@ class DatabaseBookings:
         return _info(services.appointment_confirm(appointment_id=appointment_id))
 
     def reschedule(self, appointment_id: int, request: BookingRequest) -> AppointmentInfo:
-        if waitlist.slot_held_for_another(
-            doctor_id=request.doctor_id, start=request.start, phone=request.phone, now=self.now
-        ):
-            raise BookingError("slot held for a waiting-list patient")
-        return _info(
-            services.appointment_reschedule(
-                appointment_id=appointment_id, request=request, session_id=self.session_id, now=self.now
+        """Move through the one booking service; a refusal becomes the engine's BookingError."""
+        try:
+            appt = services.slot_move(
+                appointment_id=appointment_id, request=request, now=self.now, session_id=self.session_id
             )
-        )
+        except SlotRefused as refused:
+            raise _engine_error(refused) from refused
+        return _info(appt)
 
     def active_for(self, phone: str) -> list[AppointmentInfo]:
         rows = (

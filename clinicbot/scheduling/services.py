@@ -1,4 +1,9 @@
-"""Booking services: the only code that writes appointments."""
+"""Booking services: the only code that writes appointments.
+
+``slot_book`` and ``slot_move`` are the way in for anyone booking on a patient's behalf
+(the assistant, the REST API): they check every slot rule (``slot_rules``) and then
+write. ``appointment_book`` and ``appointment_reschedule`` are the bare writes under them.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinicbot.clinics.models import Insurance, Specialty
+from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core.metrics import BOOKINGS, record_booking
-from clinicbot.engine.ports import BookingError, BookingRequest
+from clinicbot.engine.ports import BookingRequest
+from clinicbot.engine.types import Catalog
 
 from .events import BookingEvent, booking_event_emit
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from .signals import announce_slot_freed
+from .slot_rules import Refusal, SlotRefused, slot_check
 
 # No 0/O/1/I/L: codes are read aloud over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -30,8 +38,9 @@ def appointment_book(
 ) -> Appointment:
     """Create an active appointment in a free slot.
 
-    The partial unique index is the final judge: two patients racing for one slot get
-    one booking and one :class:`BookingError`, never two rows.
+    The bare write, without the slot rules (callers on a patient's behalf use
+    :func:`slot_book`). The partial unique index is the final judge: two patients racing
+    for one slot get one booking and one :class:`SlotRefused` (``taken``), never two rows.
     """
     specialty_id = (
         request.specialty_id
@@ -43,7 +52,10 @@ def appointment_book(
     )
     if not specialty_id or not insurance_id:
         BOOKINGS.labels(outcome="invalid").inc()
-        raise BookingError(f"unknown specialty {request.specialty!r} or insurance {request.insurance!r}")
+        raise SlotRefused(
+            Refusal.UNKNOWN_NAME,
+            f"unknown specialty {request.specialty!r} or insurance {request.insurance!r}",
+        )
     appt = Appointment(
         patient_name=request.patient_name,
         phone=request.phone,
@@ -70,7 +82,7 @@ def appointment_book(
     )
     if appt.pk is None:
         BOOKINGS.labels(outcome="slot_taken").inc()
-        raise BookingError("slot already taken")
+        raise SlotRefused(Refusal.TAKEN, "slot already taken")
     appt._state.adding = False
     if rescheduled_from is None:  # a move is announced once, by appointment_reschedule
         booking_event_emit(event=BookingEvent.CREATED, appointment=appt)
@@ -120,7 +132,7 @@ def appointment_reschedule(
     with transaction.atomic():
         old = Appointment.objects.select_for_update().get(id=appointment_id)
         if old.status not in ACTIVE_STATUSES:
-            raise BookingError("appointment is no longer active")
+            raise SlotRefused(Refusal.INACTIVE, "appointment is no longer active")
         old.status = AppointmentStatus.CANCELLED
         old.save(update_fields=["status", "updated_at"])
         new = appointment_book(request=request, session_id=session_id or old.session_id, rescheduled_from=old)
@@ -145,3 +157,34 @@ def appointment_set_outcome(*, appointment_id: int, status: str) -> Appointment:
         appt.save(update_fields=["status", "updated_at"])
         record_booking(str(status))
     return appt
+
+
+def slot_book(
+    *,
+    request: BookingRequest,
+    now: dt.datetime,
+    session_id: int | None = None,
+    catalog: Catalog | None = None,
+) -> Appointment:
+    """Book a slot on a patient's behalf: every slot rule, then the write.
+
+    Raises :class:`SlotRefused` with the reason (see ``slot_rules.Refusal``); ``taken``
+    comes from the unique index, so a race between two bookers is settled there.
+    """
+    slot_check(catalog=catalog or get_catalog(), request=request, now=now)
+    return appointment_book(request=request, session_id=session_id)
+
+
+def slot_move(
+    *,
+    appointment_id: int,
+    request: BookingRequest,
+    now: dt.datetime,
+    session_id: int | None = None,
+    catalog: Catalog | None = None,
+) -> Appointment:
+    """Move an appointment to a new slot on a patient's behalf: every slot rule, then the atomic move."""
+    slot_check(catalog=catalog or get_catalog(), request=request, now=now)
+    return appointment_reschedule(
+        appointment_id=appointment_id, request=request, session_id=session_id, now=now
+    )
