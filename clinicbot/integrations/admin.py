@@ -8,7 +8,7 @@ from clinicbot.core.admin_pt import PtBrModelAdmin
 from clinicbot.core.wording import counted
 
 from .models import SyncEvent, SyncStatus
-from .services import sync_event_resend
+from .tasks import sync_event_resend
 
 
 @admin.register(SyncEvent)

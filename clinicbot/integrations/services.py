@@ -11,13 +11,11 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from clinicbot.clinics.snapshot import get_catalog
 from clinicbot.core.models import GatewayCallLog
-from clinicbot.core.tasks import enqueue
 from clinicbot.scheduling.models import Appointment
 
 from .base import SyncError
@@ -58,18 +56,10 @@ def appointment_body(appointment: Appointment) -> dict[str, Any]:
 
 
 def sync_event_record(*, event: str, appointment: Appointment) -> SyncEvent:
-    """Store the event with the booking (same transaction); deliver it once that commits."""
-    row = SyncEvent.objects.create(
+    """Store the event with the booking (same transaction); ``tasks.sync_event_send`` delivers it."""
+    return SyncEvent.objects.create(
         event=event, appointment=appointment, body={"appointment": appointment_body(appointment)}
     )
-    transaction.on_commit(lambda: _enqueue(row.id))
-    return row
-
-
-def _enqueue(event_id: int) -> None:
-    from .tasks import deliver_sync_event  # tasks import this module
-
-    enqueue(deliver_sync_event, event_id)
 
 
 def sync_event_deliver(*, event_id: int, now: dt.datetime | None = None) -> Delivery:
@@ -117,14 +107,13 @@ def sync_event_give_up(*, event_id: int) -> None:
     SyncEvent.objects.filter(id=event_id, status=SyncStatus.PENDING).update(status=SyncStatus.FAILED)
 
 
-def sync_event_resend(*, event_id: int) -> None:
-    """Staff resend a failed event from admin."""
-    if (
+def sync_event_reopen(*, event_id: int) -> bool:
+    """Put a delivered or failed event back to pending (staff resend it); False if it already was."""
+    return bool(
         SyncEvent.objects.filter(id=event_id)
         .exclude(status=SyncStatus.PENDING)
         .update(status=SyncStatus.PENDING, error="")
-    ):
-        transaction.on_commit(lambda: _enqueue(event_id))
+    )
 
 
 def _log(operation: str, status_code: int | None, ok: bool, started: float, error: str) -> None:

@@ -6,13 +6,15 @@ import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clinicbot.core.tasks import enqueue
+from clinicbot.scheduling.models import Appointment
 
 from .models import SyncEvent, SyncStatus
-from .services import Delivery, sync_event_deliver, sync_event_give_up
+from .services import Delivery, sync_event_deliver, sync_event_give_up, sync_event_record, sync_event_reopen
 
 # A scheduled retry this late means its task was lost (broker flushed, worker gone).
 SWEEP_GRACE = dt.timedelta(minutes=2)
@@ -51,3 +53,16 @@ def sweep_sync_events() -> int:
     for event_id in ids:
         enqueue(deliver_sync_event, event_id)
     return len(ids)
+
+
+def sync_event_send(*, event: str, appointment: Appointment) -> SyncEvent:
+    """Store the event with the booking (same transaction) and deliver it once that commits."""
+    row = sync_event_record(event=event, appointment=appointment)
+    transaction.on_commit(lambda: enqueue(deliver_sync_event, row.id))
+    return row
+
+
+def sync_event_resend(*, event_id: int) -> None:
+    """Staff resend a failed event from admin: pending again, delivered once that commits."""
+    if sync_event_reopen(event_id=event_id):
+        transaction.on_commit(lambda: enqueue(deliver_sync_event, event_id))

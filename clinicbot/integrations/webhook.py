@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from clinicbot.scheduling.events import BookingEvent
 
-from .services import sync_event_record
+from .tasks import sync_event_send
 
 if TYPE_CHECKING:
     from clinicbot.scheduling.models import Appointment
@@ -19,16 +19,16 @@ class WebhookSync:
 
     def booking_created(self, appointment: Appointment) -> None:
         """``booking.created``."""
-        sync_event_record(event=BookingEvent.CREATED, appointment=appointment)
+        sync_event_send(event=BookingEvent.CREATED, appointment=appointment)
 
     def booking_confirmed(self, appointment: Appointment) -> None:
         """``booking.confirmed``: the patient confirmed they will come."""
-        sync_event_record(event=BookingEvent.CONFIRMED, appointment=appointment)
+        sync_event_send(event=BookingEvent.CONFIRMED, appointment=appointment)
 
     def booking_cancelled(self, appointment: Appointment) -> None:
         """``booking.cancelled``."""
-        sync_event_record(event=BookingEvent.CANCELLED, appointment=appointment)
+        sync_event_send(event=BookingEvent.CANCELLED, appointment=appointment)
 
     def booking_rescheduled(self, appointment: Appointment) -> None:
         """``booking.rescheduled`` (``rescheduled_from`` names the old code)."""
-        sync_event_record(event=BookingEvent.RESCHEDULED, appointment=appointment)
+        sync_event_send(event=BookingEvent.RESCHEDULED, appointment=appointment)

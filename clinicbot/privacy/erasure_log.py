@@ -8,7 +8,7 @@ backups) before its transaction commits:
     {"at": "<audit entry time>", "audit_id": 12, "phone_hash": "…", "hash_key_id": "…"}
 
 Only the keyed hash is written, as in the audit trail. After a restore,
-:func:`erasure_log_reapply` erases again every phone of the restored database whose hash
+:func:`~.erasure_replay.erasure_log_reapply` erases again every phone of the restored database whose hash
 is listed, unless the restored audit trail already holds that erasure or a later one of
 the same phone (the backup was taken after it: data found for the phone is newer, from
 the patient writing again). A re-applied erasure is audited and logged like any other.
@@ -16,20 +16,12 @@ the patient writing again). A re-applied erasure is audited and logged like any 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinicbot.conversations.models import ConversationSession
-from clinicbot.core.phones import InvalidPhone, normalize_phone
-from clinicbot.outreach.models import OutboundNotification
-from clinicbot.scheduling.models import Appointment, WaitlistEntry
-
-from .models import PrivacyAction, PrivacyAuditEntry
-from .subject import hash_key_id, phone_hash, phone_variants
+from .models import PrivacyAuditEntry
 
 
 def erasure_log_append(*, path: Path, entry: PrivacyAuditEntry) -> None:
@@ -55,59 +47,3 @@ def erasure_log_read(path: Path) -> list[dict[str, Any]]:
         return []
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def _stored_phones() -> dict[str, str]:
-    """hash -> normalised phone, for every spelling of every phone the database holds."""
-    values: set[str] = set()
-    for model, fields in (
-        (ConversationSession, ("phone", "contact_phone")),
-        (Appointment, ("phone",)),
-        (OutboundNotification, ("phone",)),
-        (WaitlistEntry, ("phone",)),
-    ):
-        for field in fields:
-            values.update(model.objects.exclude(**{field: ""}).values_list(field, flat=True).distinct())
-    hashes: dict[str, str] = {}
-    for value in values:
-        try:
-            digits = normalize_phone(value)
-        except InvalidPhone:
-            continue  # "anonimizado", an unreadable id
-        for spelling in phone_variants(digits):
-            hashes.setdefault(phone_hash(spelling.lstrip("+")), digits)
-    return hashes
-
-
-@dataclass(frozen=True)
-class ReapplyResult:
-    """What a re-application did."""
-
-    erased: int  # phones erased again
-    already_in_backup: int  # erasures the restored audit trail already holds
-    other_key: int  # entries hashed with another AUDIT_HASH_KEY: cannot be matched
-
-
-def erasure_log_reapply(*, path: Path, now: dt.datetime) -> ReapplyResult:
-    """Erase again, in the current database, every logged phone it still holds."""
-    from .services import patient_data_erase  # services import this module
-
-    current_key = hash_key_id()
-    stored = _stored_phones()
-    erased = already = other = 0
-    for line in erasure_log_read(path):
-        if line.get("hash_key_id") != current_key:
-            other += 1
-            continue
-        if PrivacyAuditEntry.objects.filter(
-            action=PrivacyAction.ERASE,
-            phone_hash=line["phone_hash"],
-            created_at__gte=dt.datetime.fromisoformat(line["at"]),
-        ).exists():
-            already += 1
-            continue
-        phone = stored.pop(line["phone_hash"], None)
-        if phone is not None:
-            patient_data_erase(phone=phone, actor="restore", now=now)
-            erased += 1
-    return ReapplyResult(erased=erased, already_in_backup=already, other_key=other)

@@ -18,7 +18,8 @@ from django.db import connection
 from clinicbot.conversations.models import ConversationSession
 from clinicbot.core.cache import safe_get, safe_set
 from clinicbot.ops.backups import backup_create
-from clinicbot.privacy.erasure_log import erasure_log_read, erasure_log_reapply
+from clinicbot.privacy.erasure_log import erasure_log_read
+from clinicbot.privacy.erasure_replay import erasure_log_reapply
 from clinicbot.privacy.models import PrivacyAction, PrivacyAuditEntry
 from clinicbot.privacy.services import patient_data_erase
 from clinicbot.privacy.sources import ANONYMISED

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clinicbot.core.wording import counted
 from clinicbot.ops.backups import BackupError, backup_restore
-from clinicbot.privacy.erasure_log import erasure_log_reapply
+from clinicbot.privacy.erasure_replay import erasure_log_reapply
 
 
 class Command(BaseCommand):
