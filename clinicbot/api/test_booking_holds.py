@@ -10,7 +10,7 @@ from django.conf import settings
 
 from clinicbot.clinics.models import Doctor, Insurance, Specialty
 from clinicbot.scheduling.models import Appointment, WaitlistEntry, WaitlistStatus
-from clinicbot.testing_support.api import ApiClient, assert_error, next_weekday
+from clinicbot.testing.api import ApiClient, assert_error, next_weekday
 
 # transaction=True: the offer is made by the cancellation's on-commit signal, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from clinicbot.scheduling.models import Appointment, AppointmentStatus, Waitlist
 from clinicbot.scheduling.services import slot_book, slot_move
 from clinicbot.scheduling.slot_rules import Refusal, SlotRefused
 from clinicbot.scheduling.waitlist import _HOLDS_UNTIL_KEY as HOLDS_UNTIL_KEY
-from clinicbot.testing_support import load_clinic
+from clinicbot.testing import load_clinic
 
 pytestmark = pytest.mark.django_db
 
