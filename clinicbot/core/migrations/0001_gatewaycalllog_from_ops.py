@@ -1,20 +1,9 @@
-"""GatewayCallLog moved from the ops app: the same table (ops_gatewaycalllog), only the state moves.
-
-On an upgrade the content type is renamed too, so the permissions granted on it (the
-"Recepção" group's) follow the model; on a fresh database there is nothing to rename yet.
-"""
+"""GatewayCallLog moved from the ops app: the same table (ops_gatewaycalllog), only the state moves
+(content type included: clinicbot.core.moved_models)."""
 
 from django.db import migrations, models
 
-
-def rename_content_type(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label="ops", model="gatewaycalllog").update(app_label="core")
-
-
-def unrename_content_type(apps, schema_editor):
-    content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label="core", model="gatewaycalllog").update(app_label="ops")
+from clinicbot.core.moved_models import content_type_moved
 
 
 class Migration(migrations.Migration):
@@ -50,5 +39,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        migrations.RunPython(rename_content_type, unrename_content_type),
+        content_type_moved("gatewaycalllog", old_app="ops", new_app="core"),
     ]

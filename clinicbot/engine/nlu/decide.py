@@ -15,6 +15,7 @@ from ..ports import Interpreter
 from ..types import Catalog
 from .combine import RULE_FINAL, combine
 from .features import symbol_tokens
+from .intents import INTENTS
 from .model import IntentModel
 
 
@@ -67,21 +68,12 @@ SELF_HARM_WORDS = re.compile(
 ASK_LLM_BELOW = 0.55
 GUESS = 0.35
 
-# What a clarifying question may offer: the requests the assistant can act on.
-REQUESTS = (
-    "schedule_appointment",
-    "reschedule_appointment",
-    "cancel_appointment",
-    "check_appointment",
-    "ask_doctors",
-    "ask_specialties",
-    "ask_insurance",
-    "ask_exams",
-    "ask_price",
-    "ask_hours",
-    "ask_location",
-    "human_agent",
+# What a clarifying question may offer: the requests the assistant can act on (not social
+# words, answers to its own questions, an emergency or "anything else").
+_NOT_REQUESTS = frozenset(
+    {"greeting", "goodbye", "thanks", "provide_info", "confirm", "deny", "emergency", "out_of_scope"}
 )
+REQUESTS = tuple(intent for intent in INTENTS if intent not in _NOT_REQUESTS)
 # A request worth offering holds at least this probability; at most MAX_ALTERNATIVES are.
 ALTERNATIVE_FLOOR = 0.08
 MAX_ALTERNATIVES = 3
