@@ -70,7 +70,10 @@ def test_the_patient_the_slot_is_held_for_can_still_book_it_through_the_api(held
         "/api/v1/appointments", _body(held_slot, phone=ANA, patient_name="Ana Paula Prado")
     )
     assert response.status_code == 201, response.content
-    assert Appointment.objects.active().get(start=held_slot).phone == ANA
+    appointment = Appointment.objects.active().get(start=held_slot)
+    assert appointment.phone == ANA
+    entry = WaitlistEntry.objects.get(phone=ANA)  # the offer is fulfilled, not left to expire
+    assert entry.status == WaitlistStatus.BOOKED and entry.appointment_id == appointment.id
 
 
 def test_after_the_hold_runs_out_the_api_may_book_the_slot(held_slot, writer, monkeypatch):

@@ -23,6 +23,7 @@ from .events import BookingEvent, booking_event_emit
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from .signals import announce_slot_freed
 from .slot_rules import Refusal, SlotRefused, slot_check
+from .waitlist import waitlist_booked_by_holder
 
 # No 0/O/1/I/L: codes are read aloud over the phone.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -172,7 +173,13 @@ def slot_book(
     comes from the unique index, so a race between two bookers is settled there.
     """
     slot_check(catalog=catalog or get_catalog(), request=request, now=now)
-    return appointment_book(request=request, session_id=session_id)
+    appointment = appointment_book(request=request, session_id=session_id)
+    # The slot may be the one held for this very patient (offered in WhatsApp, booked by the
+    # clinic's system): their waiting-list entry is then fulfilled, not left to expire.
+    waitlist_booked_by_holder(
+        doctor_id=request.doctor_id, start=request.start, phone=request.phone, appointment_id=appointment.id
+    )
+    return appointment
 
 
 def slot_move(

@@ -91,6 +91,13 @@ def waitlist_mark_booked(*, entry_id: int, appointment_id: int) -> None:
     ).update(status=WaitlistStatus.BOOKED, appointment_id=appointment_id)
 
 
+def waitlist_booked_by_holder(*, doctor_id: int, start: dt.datetime, phone: str, appointment_id: int) -> None:
+    """The patient a slot is held for booked it another way (the REST API): the offer is fulfilled."""
+    WaitlistEntry.objects.filter(
+        status=WaitlistStatus.OFFERED, offered_doctor_id=doctor_id, offered_start=start, phone=phone
+    ).update(status=WaitlistStatus.BOOKED, appointment_id=appointment_id)
+
+
 def waitlist_requeue(*, entry_id: int) -> None:
     """The offered slot was lost (taken after the hold ran out): wait again, keeping the place."""
     WaitlistEntry.objects.filter(
