@@ -217,7 +217,8 @@ def _gives_up(m: Message) -> bool:
 
 
 def _unsure_request(m: Message) -> bool:
-    """A request the model barely holds while it leans to another: ask which (see clarify.py)."""
+    """A request the model barely holds while it leans to another: the clinic's FAQ if it
+    clearly answers the message, else ask which request it is (see clarify.py)."""
     return m.intent != "out_of_scope" and clarify.can_ask(m.st, m.parse)
 
 
@@ -336,7 +337,7 @@ def _give_up(m: Message) -> None:
 ROUTES: tuple[tuple[Guard, Step], ...] = (
     (_tag("complaint"), lambda m: safety.complaint(m.st, m.turn)),
     (_intent("human_agent"), lambda m: safety.hand_off(m.st, m.turn)),
-    (_unsure_request, lambda m: clarify.ask(m.st, m.parse, m.text, m.turn)),
+    (_unsure_request, lambda m: questions.unanswered(m.st, m.parse, m.text, m.turn)),
     (_picks_offered_time, lambda m: booking.on_choosing_slot(m.st, m.parse, m.matches, m.turn, m.text)),
     (_picks_offered_doctor, lambda m: booking.on_choosing_doctor(m.st, m.parse, m.matches, m.turn, m.text)),
     (_tag("medical_advice"), _medical_advice),

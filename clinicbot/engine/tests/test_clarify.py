@@ -5,12 +5,14 @@ Written on the fictional clinic of ``fakes.py``; the messages are vague on purpo
 
 from __future__ import annotations
 
+import dataclasses
+
 from clinicbot.engine.nlu.decide import ASK_LLM_BELOW, plausible_requests
 from clinicbot.engine.nlu.normalize import fold
 from clinicbot.engine.state import SessionState
-from clinicbot.engine.types import ParseResult
+from clinicbot.engine.types import FaqItem, ParseResult
 
-from .fakes import Conversation
+from .fakes import Conversation, make_catalog
 
 VAGUE_ABOUT_A_BOOKING = "preciso resolver aquele negocio da minha consulta"
 VAGUE = "preciso daquela coisa"
@@ -129,3 +131,14 @@ def test_a_clear_message_is_never_questioned():
     assert "clarify" not in c.last_events
     parse = ParseResult("schedule_appointment", 0.9, {})
     assert parse.alternatives == ()
+
+
+def test_an_unsure_request_the_clinics_faq_clearly_answers_gets_that_answer_not_a_question():
+    faq = (
+        FaqItem(
+            "O que levar no dia da consulta?", "Traga um documento com foto e a carteirinha do convênio."
+        ),
+    )
+    c = Conversation(catalog=dataclasses.replace(make_catalog(), faq=faq))
+    reply = fold(c.says("vou usar o convenio, o que preciso levar?"))
+    assert "carteirinha" in reply and "clarify" not in c.last_events
