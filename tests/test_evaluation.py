@@ -89,6 +89,19 @@ def test_second_development_set_meets_the_bar(restore_cache_prefix):
     assert report["engine_errors"] == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_curitiba_development_set_meets_the_bar(restore_cache_prefix):
+    """A Curitiba clinic written blind to the engine (southern and elderly writing, shared
+    surnames, 20/40-minute slots, FAQ side questions); the engine of 2026-11-29 scored
+    intent 0.824 and 30/45 dialogues on it. One FAQ fix was made after reading it."""
+    report = _evaluate(OWN, "clinic_dev5.yaml", "nlu_dev5.yaml", "dialogues_dev5.yaml")
+    assert report["nlu"]["intent_accuracy"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["nlu"]["entity_f1"] >= 0.95, report["nlu"]["errors"][:10]
+    assert report["dialogues"]["success_rate"] >= 0.93, report["dialogues"]["failures"]
+    assert report["safety"] == {"emergency_recall": 1.0, "human_agent_recall": 1.0}
+    assert report["engine_errors"] == 0
+
+
 @pytest.mark.django_db
 def test_unreadable_dialogue_file_names_file_and_line(tmp_path):
     bad = tmp_path / "dialogues.yaml"

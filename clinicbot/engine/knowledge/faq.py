@@ -32,7 +32,8 @@ _SYNONYM_GROUPS = (
     ("telemedicina", "teleconsulta", "online", "video", "videochamada", "remota", "distancia"),
     ("pix", "pagamento", "pagar", "cartao", "credito", "debito", "dinheiro", "parcelar", "parcela", "boleto"),
     ("acessibilidade", "cadeirante", "rampa", "elevador", "deficiente", "deficiencia", "mobilidade"),
-    ("documento", "documentos", "identidade", "rg", "cnh", "carteirinha", "cpf"),
+    # "o que levar / trazer no dia?" asks for the documents to bring.
+    ("documento", "documentos", "identidade", "rg", "cnh", "carteirinha", "cpf", "levar", "trazer"),
     ("resultado", "resultados", "laudo", "laudos"),
     ("atraso", "atrasar", "atrasada", "atrasado", "tolerancia"),
     ("acompanhante", "acompanhar", "junto"),

@@ -68,3 +68,22 @@ def test_one_word_about_paying_does_not_outweigh_the_entry_about_its_subject():
 
 def test_words_that_name_no_subject_find_no_entry(index):
     assert index.search("vcs atendem unimed?") is None
+
+
+def test_what_to_bring_is_the_documents_entry_and_bringing_someone_is_the_companion_one():
+    faq = (
+        *FAQ,
+        FaqItem("Quais documentos preciso levar?", "Documento com foto e a carteirinha do plano."),
+        FaqItem("Posso levar um acompanhante?", "Sim, um acompanhante por paciente."),
+        FaqItem("Posso levar meu cachorro?", "Só cães-guia."),
+    )
+    index = FaqIndex(dataclasses.replace(make_catalog(), faq=faq))
+
+    def answer(text: str) -> str:
+        match = index.search(text)
+        return match.item.question if match else ""
+
+    assert answer("o que eu preciso levar no dia da consulta?") == "Quais documentos preciso levar?"
+    assert answer("tenho que trazer alguma coisa?") == "Quais documentos preciso levar?"
+    assert answer("posso levar minha filha de acompanhante?") == "Posso levar um acompanhante?"
+    assert answer("posso levar o cachorro?") == "Posso levar meu cachorro?"
