@@ -302,6 +302,10 @@ class Lexicon:
                 choice = best[0]
                 if choice.count(" ") != phrase.count(" "):
                     continue
+                # One word is a typo of a name only within a few edits: "sangramento" looks
+                # like "sarmento" to a ratio (a shared run of letters), not to a typist.
+                if size == 1 and Levenshtein.distance(phrase, choice) > max(1, len(choice) // 5):
+                    continue
                 # Every word must look alike, not just the whole string ("clinica fica" is
                 # not "clinica medica").
                 if size > 1 and any(

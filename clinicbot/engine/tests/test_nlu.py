@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from clinicbot.engine.nlu.detect import Understanding
 
-from .fakes import make_catalog
+from .fakes import NOW, make_catalog
 
 TODAY = dt.date(2027, 6, 1)  # a Tuesday
 nlu = Understanding(make_catalog())
@@ -109,3 +110,16 @@ def test_a_one_megabyte_message_is_read_only_up_to_the_limit():
     parse, _ = read(text)
     assert parse == read(text[:MAX_TEXT])[0]
     assert parse.entities == {}
+
+
+def test_a_common_word_is_never_a_typo_of_a_doctors_surname():
+    """'machucado' shares a run of letters with 'Machado', but no typist gets there from it."""
+    catalog = make_catalog()
+    doctors = (dataclasses.replace(catalog.doctors[0], name="Dr. Paulo Machado"), *catalog.doctors[1:])
+    u = Understanding(dataclasses.replace(catalog, doctors=doctors))
+
+    def doctor_in(text: str) -> str:
+        return u.detect(text, today=NOW.date(), now_time=NOW.time())[0].entities.get("doctor", "")
+
+    assert doctor_in("meu filho ta machucado no joelho, quero marcar") == ""
+    assert doctor_in("quero marcar com o machdo") == "Dr. Paulo Machado"  # a typo still finds him
