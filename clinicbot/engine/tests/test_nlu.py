@@ -123,3 +123,20 @@ def test_a_common_word_is_never_a_typo_of_a_doctors_surname():
 
     assert doctor_in("meu filho ta machucado no joelho, quero marcar") == ""
     assert doctor_in("quero marcar com o machdo") == "Dr. Paulo Machado"  # a typo still finds him
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [("qm atende cardiologia ai", "quem atende cardiologia ai"), ("oq eu faço agr", "o que eu faco agora")],
+)
+def test_chat_abbreviations_are_read_as_the_words_they_stand_for(text, normal):
+    from clinicbot.engine.nlu.normalize import normalize
+
+    assert normalize(text) == normal
+
+
+def test_who_sees_a_specialty_in_chat_spelling_asks_for_the_doctors():
+    u = Understanding(make_catalog())
+    assert (
+        u.detect("qm atende cardiologia ai", today=NOW.date(), now_time=NOW.time())[0].intent == "ask_doctors"
+    )
