@@ -144,6 +144,24 @@ class OpenAIProvider:
         return Completion(text, usage.prompt_tokens, usage.completion_tokens)
 
 
+def gemini_client(*, api_key: str, timeout_s: float, max_retries: int, base_url: str = "") -> Any:
+    """A google-genai client with our timeout and retries (replies and transcription share it)."""
+    from google import genai
+    from google.genai import types
+
+    options = types.HttpOptions(
+        timeout=int(timeout_s * 1000),
+        base_url=base_url or None,
+        retry_options=types.HttpRetryOptions(
+            attempts=max_retries + 1, initial_delay=0.5, max_delay=8.0, http_status_codes=RETRY_STATUSES
+        ),
+        # Our own httpx client: the project already depends on httpx, and tests can
+        # intercept it with respx.
+        httpx_client=httpx.Client(timeout=timeout_s),
+    )
+    return genai.Client(api_key=api_key or "missing-key", http_options=options)
+
+
 class GeminiProvider:
     """``generate_content`` through the google-genai SDK."""
 
@@ -152,22 +170,13 @@ class GeminiProvider:
     def __init__(
         self, *, api_key: str, model: str, timeout_s: float, max_retries: int, base_url: str = ""
     ) -> None:
-        from google import genai
         from google.genai import errors, types
 
         self._types, self._errors = types, errors
         self.model = model
-        options = types.HttpOptions(
-            timeout=int(timeout_s * 1000),
-            base_url=base_url or None,
-            retry_options=types.HttpRetryOptions(
-                attempts=max_retries + 1, initial_delay=0.5, max_delay=8.0, http_status_codes=RETRY_STATUSES
-            ),
-            # Our own httpx client: the project already depends on httpx, and tests can
-            # intercept it with respx.
-            httpx_client=httpx.Client(timeout=timeout_s),
+        self.client = gemini_client(
+            api_key=api_key, timeout_s=timeout_s, max_retries=max_retries, base_url=base_url
         )
-        self.client = genai.Client(api_key=api_key or "missing-key", http_options=options)
 
     def complete(self, prompt: Prompt) -> Completion:
         return self._generate(prompt, temperature=0.2)

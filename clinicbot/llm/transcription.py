@@ -25,7 +25,7 @@ import httpx
 from django.conf import settings
 
 from .models import ProviderName
-from .providers import RETRY_STATUSES
+from .providers import gemini_client
 
 logger = logging.getLogger(__name__)
 
@@ -120,20 +120,13 @@ class GeminiTranscriber:
     def __init__(
         self, *, api_key: str, model: str, timeout_s: float, max_retries: int, base_url: str = ""
     ) -> None:
-        from google import genai
         from google.genai import errors, types
 
         self._types, self._errors = types, errors
         self.model = model
-        options = types.HttpOptions(
-            timeout=int(timeout_s * 1000),
-            base_url=base_url or None,
-            retry_options=types.HttpRetryOptions(
-                attempts=max_retries + 1, initial_delay=0.5, max_delay=8.0, http_status_codes=RETRY_STATUSES
-            ),
-            httpx_client=httpx.Client(timeout=timeout_s),
+        self.client = gemini_client(
+            api_key=api_key, timeout_s=timeout_s, max_retries=max_retries, base_url=base_url
         )
-        self.client = genai.Client(api_key=api_key or "missing-key", http_options=options)
 
     def transcribe(self, audio: AudioFile, *, prompt: str) -> str:
         types, errors = self._types, self._errors
